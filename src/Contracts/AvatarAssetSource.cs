@@ -1,0 +1,3 @@
+namespace Avatar.Contracts;
+
+public record AvatarAssetSource(string Url, string Name);

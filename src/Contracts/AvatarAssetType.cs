@@ -1,0 +1,7 @@
+namespace Avatar.Contracts;
+
+public enum AvatarAssetType
+{
+    Video,
+    Image,
+}

@@ -1,0 +1,38 @@
+namespace Avatar.Contracts;
+
+/// <summary>The error codes carried by the failure events. The set only grows.</summary>
+public static class AvatarErrorCodes
+{
+    /// <summary>The command or xcompute's reading of it is invalid (HTTP 400, validation).</summary>
+    public const string InvalidRequest = "invalid_request";
+
+    /// <summary>xcompute refused the API key (HTTP 401 or 403).</summary>
+    public const string Unauthorized = "unauthorized";
+
+    /// <summary>The xcompute account has no balance left (HTTP 402).</summary>
+    public const string PaymentRequired = "payment_required";
+
+    /// <summary>The H5 session and its byted token expired before verification was confirmed.</summary>
+    public const string TokenExpired = "token_expired";
+
+    /// <summary>The person did not pass H5 verification.</summary>
+    public const string VerificationFailed = "verification_failed";
+
+    /// <summary>The review ended with at least one asset rejected.</summary>
+    public const string TaskFailed = "task_failed";
+
+    /// <summary>The review task was cancelled at xcompute.</summary>
+    public const string TaskCancelled = "task_cancelled";
+
+    /// <summary>xcompute no longer knows the task (HTTP 404).</summary>
+    public const string TaskNotFound = "task_not_found";
+
+    /// <summary>The review did not finish before the configured deadline.</summary>
+    public const string ReviewTimeout = "review_timeout";
+
+    /// <summary>A submit may or may not have reached xcompute; it is not repeated, to avoid a duplicate review.</summary>
+    public const string SubmitOutcomeUnknown = "submit_outcome_unknown";
+
+    /// <summary>xcompute kept failing or answered in a shape the worker cannot use.</summary>
+    public const string UpstreamError = "upstream_error";
+}

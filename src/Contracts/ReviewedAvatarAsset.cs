@@ -1,0 +1,6 @@
+namespace Avatar.Contracts;
+
+/// <param name="AssetUrl">An <c>asset://</c> URL for usable assets; may be empty for failed ones.</param>
+/// <param name="Name">The submitted name, when it could be matched.</param>
+/// <param name="Status">xcompute's asset status, for example <c>Active</c> or <c>Failed</c>.</param>
+public record ReviewedAvatarAsset(string AssetId, string AssetUrl, string? Name, string Status);

@@ -1,0 +1,12 @@
+namespace Avatar.Contracts;
+
+/// <summary>Command: submit photos or videos of a verified person for review.</summary>
+/// <param name="SubmissionId">Caller-chosen id; the idempotency key of the review.</param>
+/// <param name="GroupId">The asset group from <see cref="AvatarAuthVerified"/>.</param>
+/// <param name="Assets">1 to 20 publicly reachable http(s) URLs with names.</param>
+public record SubmitAvatarAssets(
+    Guid SubmissionId,
+    string GroupId,
+    IReadOnlyList<AvatarAssetSource> Assets,
+    AvatarAssetType AssetType = AvatarAssetType.Video,
+    string? ProjectName = null);

@@ -1,0 +1,45 @@
+namespace Avatar.Persistence;
+
+public sealed class AvatarSession : IPolled
+{
+    public Guid Id { get; init; }
+
+    public required string CallbackUrl { get; init; }
+
+    public required string ProjectName { get; init; }
+
+    public SessionState State { get; set; }
+
+    /// <summary>The step-1 task that carries the H5 link and byted token.</summary>
+    public string? CreateTaskId { get; set; }
+
+    public string? H5Link { get; set; }
+
+    /// <summary>Secret: authorises the verification query. Cleared once verification ends.</summary>
+    public string? BytedToken { get; set; }
+
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>Set when step 2 answered with a task to poll rather than the group itself.</summary>
+    public string? VerificationTaskId { get; set; }
+
+    public string? GroupId { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public string? ErrorReason { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset Deadline { get; set; }
+
+    public DateTimeOffset? NextPollAt { get; set; }
+
+    public int PollAttempts { get; set; }
+
+    public Guid? LeaseToken { get; set; }
+
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+}

@@ -1,0 +1,70 @@
+using Avatar.Contracts;
+
+namespace Avatar.Persistence;
+
+public sealed class AvatarSubmission : IPolled
+{
+    public Guid Id { get; init; }
+
+    public required string GroupId { get; init; }
+
+    public required string ProjectName { get; init; }
+
+    public AvatarAssetType AssetType { get; init; }
+
+    public List<SubmittedAsset> Assets { get; init; } = [];
+
+    public SubmissionState State { get; set; }
+
+    public string? TaskId { get; set; }
+
+    public string? TaskStatus { get; set; }
+
+    public int? Progress { get; set; }
+
+    public List<ReviewedAsset> UsableAssets { get; set; } = [];
+
+    public List<ReviewedAsset> FailedAssets { get; set; } = [];
+
+    public string? ErrorCode { get; set; }
+
+    public string? ErrorReason { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? SubmittedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset Deadline { get; set; }
+
+    public DateTimeOffset? NextPollAt { get; set; }
+
+    public int PollAttempts { get; set; }
+
+    public Guid? LeaseToken { get; set; }
+
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    public bool IsFinished => State is SubmissionState.Approved or SubmissionState.Rejected;
+}
+
+public sealed class SubmittedAsset
+{
+    public required string Url { get; init; }
+
+    public required string Name { get; init; }
+}
+
+public sealed class ReviewedAsset
+{
+    public required string AssetId { get; init; }
+
+    public required string AssetUrl { get; init; }
+
+    public string? Name { get; init; }
+
+    public required string Status { get; init; }
+}

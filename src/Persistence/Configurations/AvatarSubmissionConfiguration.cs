@@ -1,0 +1,28 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Avatar.Persistence.Configurations;
+
+internal sealed class AvatarSubmissionConfiguration : IEntityTypeConfiguration<AvatarSubmission>
+{
+    public void Configure(EntityTypeBuilder<AvatarSubmission> builder)
+    {
+        builder.ToTable("submissions");
+        builder.HasKey(x => x.Id);
+        builder.Property(x => x.Id).ValueGeneratedNever();
+        builder.Property(x => x.GroupId).HasMaxLength(256);
+        builder.Property(x => x.ProjectName).HasMaxLength(128);
+        builder.Property(x => x.AssetType).HasConversion<string>().HasMaxLength(16);
+        builder.Property(x => x.State).HasConversion<string>().HasMaxLength(32);
+        builder.Property(x => x.TaskId).HasMaxLength(256);
+        builder.Property(x => x.TaskStatus).HasMaxLength(64);
+        builder.Property(x => x.ErrorCode).HasMaxLength(64);
+        builder.Property(x => x.ErrorReason).HasMaxLength(2048);
+        builder.Ignore(x => x.IsFinished);
+        builder.OwnsMany(x => x.Assets, a => a.ToJson("Assets"));
+        builder.OwnsMany(x => x.UsableAssets, a => a.ToJson("UsableAssets"));
+        builder.OwnsMany(x => x.FailedAssets, a => a.ToJson("FailedAssets"));
+        builder.HasIndex(x => x.TaskId);
+        builder.ConfigureSchedule();
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Avatar.Persistence;
+
+public static class Extensions
+{
+    public const string ConnectionStringName = "Avatar";
+
+    /// <summary>
+    /// Registers <see cref="AvatarDbContext"/> on <c>ConnectionStrings:Avatar</c> and a hosted service that applies
+    /// migrations at start-up unless <c>Database:MigrateOnStartup</c> is false.
+    /// Call it before the messaging registration so the schema exists before the first message arrives.
+    /// </summary>
+    public static IServiceCollection AddPersistence(this IServiceCollection services)
+    {
+        services.AddDbContext<AvatarDbContext>((provider, options) =>
+        {
+            var connectionString = provider.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)
+                ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not configured.");
+            options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", AvatarDbContext.Schema));
+        });
+
+        services.AddHostedService<DatabaseMigrator>();
+        return services;
+    }
+}

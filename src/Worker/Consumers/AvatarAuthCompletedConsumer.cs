@@ -1,0 +1,53 @@
+using Avatar.Contracts;
+using Avatar.Persistence;
+using Avatar.Worker.Workflows;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Avatar.Worker.Consumers;
+
+public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps steps, ILogger<AvatarAuthCompletedConsumer> logger)
+    : IConsumer<AvatarAuthCompleted>
+{
+    public async Task Consume(ConsumeContext<AvatarAuthCompleted> context)
+    {
+        var sessionId = context.Message.SessionId;
+        var session = await db.Sessions.FindAsync([sessionId], context.CancellationToken);
+        var problem = session?.State switch
+        {
+            null => $"no session {sessionId} is known",
+            SessionState.Creating => $"session {sessionId} has no H5 link yet",
+            SessionState.CreationFailed => $"session {sessionId} was never created ({session.ErrorCode})",
+            _ => null,
+        };
+
+        if (problem is not null)
+        {
+            logger.LogWarning("Rejected AvatarAuthCompleted {SessionId}: {Problem}", sessionId, problem);
+            await context.Publish(new AvatarAuthFailed(sessionId, AvatarErrorCodes.InvalidRequest, problem), context.CancellationToken);
+            return;
+        }
+
+        if (session!.State != SessionState.AwaitingVerification)
+        {
+            logger.LogInformation("Session {SessionId} is already {State}; not verifying it again", sessionId, session.State);
+            await context.PublishOutcomeAsync(Outcomes.For(session));
+            return;
+        }
+
+        steps.StartVerification(session);
+        try
+        {
+            // Claims the session: of two racing duplicates, the second fails here on the lease token.
+            await db.SaveChangesAsync(context.CancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            logger.LogInformation("Session {SessionId} is already being verified by another consumer", sessionId);
+            return;
+        }
+
+        var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
+        await context.SaveAndPublishAsync(db, outcome, logger);
+    }
+}

@@ -1,0 +1,45 @@
+using Avatar.Persistence;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Avatar.Worker.Consumers;
+
+internal static class ConsumeContextExtensions
+{
+    /// <summary>
+    /// Commits the step, then publishes the event it justifies. With the in-memory outbox the event leaves only after
+    /// the consumer succeeds; if the process dies in between, the redelivered message publishes it again from the row.
+    /// </summary>
+    public static async Task SaveAndPublishAsync(this ConsumeContext context, AvatarDbContext db, object? outcome, ILogger logger)
+    {
+        try
+        {
+            await db.SaveChangesAsync(context.CancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Someone else claimed the row meanwhile (our lease ran out); their result stands, ours is dropped.
+            logger.LogWarning("Lost the claim on a row while working on it; discarding this step's result");
+            return;
+        }
+
+        await context.PublishOutcomeAsync(outcome);
+    }
+
+    public static Task PublishOutcomeAsync(this ConsumeContext context, object? outcome) =>
+        outcome is null ? Task.CompletedTask : context.Publish(outcome, context.CancellationToken);
+
+    /// <summary>Inserts a new row; false if another consumer inserted the same key first.</summary>
+    public static async Task<bool> TryInsertAsync(this AvatarDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException exception) when (exception.IsUniqueViolation())
+        {
+            return false;
+        }
+    }
+}

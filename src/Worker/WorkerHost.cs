@@ -1,0 +1,20 @@
+using Avatar.Persistence;
+using Avatar.Worker.Messaging;
+using Avatar.Worker.Workflows;
+using Avatar.Worker.XCompute;
+
+namespace Avatar.Worker;
+
+public static class WorkerHost
+{
+    /// <summary>The worker's composition, one call per layer; the tests host it the same way.</summary>
+    public static HostApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Services.AddPersistence();
+        builder.Services.AddXCompute();
+        builder.Services.AddAvatarWorkflows();
+        builder.Services.AddMessaging();
+        return builder;
+    }
+}

@@ -1,0 +1,240 @@
+using Avatar.Contracts;
+using Avatar.Persistence;
+using Avatar.Worker.XCompute;
+using Microsoft.Extensions.Options;
+
+namespace Avatar.Worker.Workflows;
+
+/// <summary>
+/// Moves a session one step on: step 1 (create the H5 session and read its link) or step 2 (query, or poll,
+/// the verification). Each call makes at most the xcompute calls of one step and leaves the row scheduled or finished.
+/// </summary>
+public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOptions<WorkflowOptions> options, ILogger<SessionSteps> logger)
+{
+    /// <summary>Advances <paramref name="session"/> and returns the event its new state justifies, if the step ended.</summary>
+    public async Task<object?> AdvanceAsync(AvatarSession session, CancellationToken cancellationToken)
+    {
+        switch (session.State)
+        {
+            case SessionState.Creating:
+                await CreateAsync(session, cancellationToken);
+                break;
+            case SessionState.Verifying when session.VerificationTaskId is null:
+                await QueryVerificationAsync(session, cancellationToken);
+                break;
+            case SessionState.Verifying:
+                await PollVerificationAsync(session, cancellationToken);
+                break;
+            default:
+                session.ScheduleNext(null, schedule.Now);
+                break;
+        }
+
+        return session.NextPollAt is null ? Outcomes.For(session) : null;
+    }
+
+    /// <summary>Starts step 2 for a session whose person finished the H5 page.</summary>
+    public void StartVerification(AvatarSession session)
+    {
+        session.State = SessionState.Verifying;
+        session.Deadline = session.ExpiresAt!.Value + options.Value.VerificationGrace;
+        schedule.Hold(session);
+    }
+
+    private async Task CreateAsync(AvatarSession session, CancellationToken cancellationToken)
+    {
+        if (session.CreateTaskId is null)
+        {
+            var created = await xcompute.CreateSessionAsync(session.CallbackUrl, session.ProjectName, cancellationToken);
+            if (!created.Succeeded)
+            {
+                RetryOrFailCreation(session, created.Failure);
+                return;
+            }
+
+            if (TaskSnapshot.From(created.Data).Id is not { } taskId)
+            {
+                Fail(session, SessionState.CreationFailed, AvatarErrorCodes.UpstreamError, "xcompute created a session but returned no task id");
+                return;
+            }
+
+            session.CreateTaskId = taskId;
+        }
+
+        var reply = await xcompute.GetTaskAsync(session.CreateTaskId, cancellationToken);
+        if (!reply.Succeeded)
+        {
+            RetryOrFailCreation(session, reply.Failure);
+            return;
+        }
+
+        var task = TaskSnapshot.From(reply.Data);
+        if (task.Result?.String("h5_link") is { } h5Link && task.Result?.String("byted_token") is { } bytedToken)
+        {
+            var now = schedule.Now;
+            session.State = SessionState.AwaitingVerification;
+            session.H5Link = h5Link;
+            session.BytedToken = bytedToken;
+            session.ExpiresAt = now + options.Value.SessionLifetime;
+            session.ScheduleNext(null, now);
+            logger.LogInformation("Session {SessionId} created; its H5 link expires at {ExpiresAt}", session.Id, session.ExpiresAt);
+        }
+        else if (task.Status is TaskSnapshot.Failed or TaskSnapshot.Cancelled)
+        {
+            Fail(session, SessionState.CreationFailed, AvatarErrorCodes.UpstreamError, $"xcompute's session task ended {task.Status}: {task.ErrorMessage ?? "no reason given"}");
+        }
+        else if (!schedule.TryRetry(session))
+        {
+            Fail(session, SessionState.CreationFailed, AvatarErrorCodes.UpstreamError, "xcompute did not provide the H5 link before the deadline");
+        }
+    }
+
+    private void RetryOrFailCreation(AvatarSession session, XComputeFailure failure)
+    {
+        if (failure.IsTransient && schedule.TryRetry(session, failure.RetryAfter))
+        {
+            logger.LogWarning("Creating session {SessionId} failed transiently ({Failure}); retrying at {NextPollAt}", session.Id, failure, session.NextPollAt);
+            return;
+        }
+
+        var code = failure.IsTransient ? AvatarErrorCodes.UpstreamError : ErrorCodes.For(failure);
+        Fail(session, SessionState.CreationFailed, code, $"xcompute did not create the session: {failure}");
+    }
+
+    private async Task QueryVerificationAsync(AvatarSession session, CancellationToken cancellationToken)
+    {
+        if (session.BytedToken is not { } token)
+        {
+            Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired, "the session no longer holds a byted token");
+            return;
+        }
+
+        var reply = await xcompute.QueryVerificationAsync(token, session.ProjectName, cancellationToken);
+        if (!reply.Succeeded)
+        {
+            var failure = reply.Failure with { Message = reply.Failure.Message.Replace(token, "***", StringComparison.Ordinal) };
+            switch (VerificationSignals.Classify(failure.Code, failure.Message))
+            {
+                case VerificationSignal.Pending:
+                    RetryUntilExpired(session, failure.RetryAfter);
+                    break;
+                case VerificationSignal.Expired:
+                    Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired, $"xcompute no longer accepts the session's byted token: {failure}");
+                    break;
+                case VerificationSignal.Failed:
+                    Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.VerificationFailed, $"the person did not pass verification: {failure}");
+                    break;
+                case VerificationSignal.Other when failure.IsTransient:
+                    RetryUntilExpired(session, failure.RetryAfter);
+                    break;
+                default:
+                    Fail(session, SessionState.VerificationFailed, ErrorCodes.For(failure), $"xcompute refused the verification query: {failure}");
+                    break;
+            }
+
+            return;
+        }
+
+        if (TaskSnapshot.FindGroupId(reply.Data) is { } groupId)
+        {
+            Verify(session, groupId);
+            return;
+        }
+
+        var task = TaskSnapshot.From(reply.Data);
+        if (task.Status is TaskSnapshot.Failed or TaskSnapshot.Cancelled)
+        {
+            EndVerificationTask(session, task);
+        }
+        else if (task.Id is { } taskId)
+        {
+            // Step 2 answered with a task: poll it for the group rather than spending the token again.
+            session.VerificationTaskId = taskId;
+            session.PollAttempts = 0;
+            RetryUntilExpired(session);
+        }
+        else
+        {
+            Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.UpstreamError, "xcompute answered the verification query with neither a group nor a task");
+        }
+    }
+
+    private async Task PollVerificationAsync(AvatarSession session, CancellationToken cancellationToken)
+    {
+        var reply = await xcompute.GetTaskAsync(session.VerificationTaskId!, cancellationToken);
+        if (!reply.Succeeded)
+        {
+            if (reply.Failure.IsTransient)
+            {
+                RetryUntilExpired(session, reply.Failure.RetryAfter);
+            }
+            else
+            {
+                Fail(session, SessionState.VerificationFailed, ErrorCodes.For(reply.Failure), $"polling the verification task failed: {reply.Failure}");
+            }
+
+            return;
+        }
+
+        if (TaskSnapshot.FindGroupId(reply.Data) is { } groupId)
+        {
+            Verify(session, groupId);
+            return;
+        }
+
+        var task = TaskSnapshot.From(reply.Data);
+        if (task.IsFinished)
+        {
+            EndVerificationTask(session, task);
+        }
+        else
+        {
+            RetryUntilExpired(session);
+        }
+    }
+
+    private void EndVerificationTask(AvatarSession session, TaskSnapshot task)
+    {
+        switch (VerificationSignals.Classify(task.ErrorCode, task.ErrorMessage))
+        {
+            case VerificationSignal.Pending:
+                // The task only said "not finished yet": ask step 2 again later.
+                session.VerificationTaskId = null;
+                RetryUntilExpired(session);
+                break;
+            case VerificationSignal.Expired:
+                Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired, $"xcompute no longer accepts the session's byted token: {task.ErrorMessage ?? task.ErrorCode}");
+                break;
+            default:
+                Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.VerificationFailed, $"the verification task ended {task.Status}: {task.ErrorMessage ?? task.ErrorCode ?? "no reason given"}");
+                break;
+        }
+    }
+
+    private void RetryUntilExpired(AvatarSession session, TimeSpan? retryAfter = null)
+    {
+        if (!schedule.TryRetry(session, retryAfter))
+        {
+            Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired, $"the session expired at {session.ExpiresAt:O} before xcompute confirmed the verification; create a new session");
+        }
+    }
+
+    private void Verify(AvatarSession session, string groupId)
+    {
+        session.State = SessionState.Verified;
+        session.GroupId = groupId;
+        session.BytedToken = null;
+        session.ScheduleNext(null, schedule.Now);
+        logger.LogInformation("Session {SessionId} verified with group {GroupId}", session.Id, groupId);
+    }
+
+    private void Fail(AvatarSession session, SessionState state, string errorCode, string reason)
+    {
+        session.State = state;
+        session.ErrorCode = errorCode;
+        session.ErrorReason = reason;
+        session.BytedToken = null;
+        session.ScheduleNext(null, schedule.Now);
+        logger.LogInformation("Session {SessionId} ended {State} with {ErrorCode}: {Reason}", session.Id, state, errorCode, reason);
+    }
+}

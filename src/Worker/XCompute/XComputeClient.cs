@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+
+namespace Avatar.Worker.XCompute;
+
+/// <summary>
+/// Calls xcompute and turns every answer, including transport failures, into an <see cref="XComputeReply"/>.
+/// It never retries: whether and when to try again is the workflow's decision, kept in the database.
+/// </summary>
+public sealed class XComputeClient(IXComputeApi api, TimeProvider clock, ILogger<XComputeClient> logger)
+{
+    private const int MaxMessageLength = 300;
+
+    public Task<XComputeReply> CreateSessionAsync(string callbackUrl, string projectName, CancellationToken cancellationToken) =>
+        SendAsync("create-session", ct => api.CreateSessionAsync(new CreateSessionRequest(callbackUrl, projectName), ct), cancellationToken);
+
+    public Task<XComputeReply> QueryVerificationAsync(string bytedToken, string projectName, CancellationToken cancellationToken) =>
+        SendAsync("query-verification", ct => api.QueryVerificationAsync(new VerificationQuery(bytedToken, projectName), ct), cancellationToken);
+
+    public Task<XComputeReply> SubmitAssetsAsync(SubmitAssetsRequest request, CancellationToken cancellationToken) =>
+        SendAsync("submit-assets", ct => api.SubmitAssetsAsync(request, ct), cancellationToken);
+
+    public Task<XComputeReply> GetTaskAsync(string taskId, CancellationToken cancellationToken) =>
+        SendAsync("get-task", ct => api.GetTaskAsync(taskId, ct), cancellationToken);
+
+    private async Task<XComputeReply> SendAsync(
+        string operation, Func<CancellationToken, Task<HttpResponseMessage>> call, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await call(cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            logger.LogDebug(
+                "xcompute {Operation} answered {StatusCode} in {ElapsedMs} ms",
+                operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return Read(response, body);
+        }
+        catch (HttpRequestException exception) when (exception.HttpRequestError is
+            HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
+        {
+            logger.LogDebug("xcompute {Operation} unreachable: {Error}", operation, exception.HttpRequestError);
+            return Failure(FailureKind.Unreachable, null, null, $"could not connect ({exception.HttpRequestError})");
+        }
+        catch (HttpRequestException exception)
+        {
+            logger.LogDebug("xcompute {Operation} lost its response: {Error}", operation, exception.HttpRequestError);
+            return Failure(FailureKind.NoResponse, null, null, $"the connection failed after sending ({exception.HttpRequestError})");
+        }
+        catch (IOException)
+        {
+            return Failure(FailureKind.NoResponse, null, null, "the connection failed while reading the response");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogDebug("xcompute {Operation} timed out", operation);
+            return Failure(FailureKind.NoResponse, null, null, "the request timed out");
+        }
+    }
+
+    private XComputeReply Read(HttpResponseMessage response, string body)
+    {
+        var root = TryParse(body);
+        var status = (int)response.StatusCode;
+
+        if (response.IsSuccessStatusCode)
+        {
+            if (root is not { ValueKind: JsonValueKind.Object } envelope)
+            {
+                return Failure(FailureKind.ServerError, status, null, "the response body is not a JSON object");
+            }
+
+            // A non-200 "code" inside an HTTP 200 is a failure, never a success.
+            if (envelope.Find("code") is { ValueKind: JsonValueKind.Number } code && code.TryGetInt32(out var inner) && inner != 200)
+            {
+                var (errorCode, message) = ReadError(envelope);
+                return Failure(Classify(inner), inner, errorCode, message, RetryAfter(response));
+            }
+
+            return XComputeReply.Success(envelope.Find("data") is { ValueKind: JsonValueKind.Object } data ? data : envelope);
+        }
+
+        var (detailCode, detail) = root is { } parsed ? ReadError(parsed) : (null, response.ReasonPhrase ?? "no details");
+        return Failure(Classify(status), status, detailCode, detail, RetryAfter(response));
+    }
+
+    private static FailureKind Classify(int status) => status switch
+    {
+        401 or 403 => FailureKind.Unauthorized,
+        402 => FailureKind.PaymentRequired,
+        404 => FailureKind.NotFound,
+        408 or 503 => FailureKind.Unavailable,
+        429 => FailureKind.RateLimited,
+        >= 500 => FailureKind.ServerError,
+        _ => FailureKind.Rejected,
+    };
+
+    /// <summary>Reads <c>{"error":{"code","type","message"}}</c> or the flat <c>{"code","msg"}</c> form.</summary>
+    private static (string? Code, string Message) ReadError(JsonElement root)
+    {
+        if (root.Find("error") is { ValueKind: JsonValueKind.Object } error)
+        {
+            return (error.String("code") ?? error.String("type"), Trim(error.String("message") ?? error.String("msg") ?? "no message"));
+        }
+
+        var code = root.Find("code") is { ValueKind: JsonValueKind.String } text ? text.GetString() : null;
+        var message = root.String("msg") ?? root.String("message") ?? root.String("error") ?? "no message";
+        return (code ?? (message.Contains(' ') ? null : message), Trim(message));
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - clock.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
+    private static JsonElement? TryParse(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Trim(string message) => message.Length <= MaxMessageLength ? message : message[..MaxMessageLength] + "…";
+
+    private static XComputeReply Failure(FailureKind kind, int? status, string? code, string message, TimeSpan? retryAfter = null) =>
+        XComputeReply.Failed(new XComputeFailure(kind, status, code, message, retryAfter));
+}

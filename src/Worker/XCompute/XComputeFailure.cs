@@ -1,0 +1,44 @@
+namespace Avatar.Worker.XCompute;
+
+public enum FailureKind
+{
+    /// <summary>HTTP 400 or another refusal of the request itself (also a non-200 <c>code</c> inside an HTTP 200).</summary>
+    Rejected,
+
+    /// <summary>HTTP 401 or 403.</summary>
+    Unauthorized,
+
+    /// <summary>HTTP 402.</summary>
+    PaymentRequired,
+
+    /// <summary>HTTP 404.</summary>
+    NotFound,
+
+    /// <summary>HTTP 429; the request was not taken.</summary>
+    RateLimited,
+
+    /// <summary>HTTP 503 (or 408); the request was not taken.</summary>
+    Unavailable,
+
+    /// <summary>HTTP 500 and other 5xx: xcompute may have acted on the request.</summary>
+    ServerError,
+
+    /// <summary>No connection could be made; the request was certainly not sent.</summary>
+    Unreachable,
+
+    /// <summary>Sent, but no usable answer came back (a timeout or a dropped connection): the outcome is unknown.</summary>
+    NoResponse,
+}
+
+/// <summary>Why an xcompute call did not succeed, with what xcompute said about it. Never carries request secrets.</summary>
+public sealed record XComputeFailure(FailureKind Kind, int? StatusCode, string? Code, string Message, TimeSpan? RetryAfter = null)
+{
+    /// <summary>xcompute certainly did not act on the request, so even a non-idempotent call may be repeated.</summary>
+    public bool CertainlyNotTaken => Kind is FailureKind.RateLimited or FailureKind.Unavailable or FailureKind.Unreachable;
+
+    /// <summary>Worth trying again later.</summary>
+    public bool IsTransient => CertainlyNotTaken || Kind is FailureKind.ServerError or FailureKind.NoResponse;
+
+    public override string ToString() =>
+        $"{Kind}{(StatusCode is { } status ? $" (HTTP {status})" : "")}{(Code is null ? "" : $" {Code}")}: {Message}";
+}

@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Avatar.Worker.XCompute;
+
+public sealed class XComputeOptions
+{
+    public const string Section = "XCompute";
+
+    /// <summary>xcompute's base address; point it at the simulator for local runs.</summary>
+    [Required]
+    public Uri BaseUrl { get; set; } = new("https://xcompute.us");
+
+    /// <summary>The Bearer API key. Comes from the environment (<c>XCompute__ApiKey</c>) or a secret store, never from a file in the repository.</summary>
+    [Required(ErrorMessage = "XCompute:ApiKey is not set; set the XCompute__ApiKey environment variable.")]
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>How long one xcompute call may take. Keep it well below the poll lease.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}
