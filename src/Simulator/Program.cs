@@ -1,0 +1,4 @@
+using Avatar.Simulator;
+
+var app = SimulatorApp.Build(args);
+await app.RunAsync();

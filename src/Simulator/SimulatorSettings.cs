@@ -1,0 +1,61 @@
+namespace Avatar.Simulator;
+
+/// <summary>How step 2 (the verification query) answers once the person is verified.</summary>
+public enum Step2Shape
+{
+    /// <summary><c>data.group_id</c>.</summary>
+    Inline,
+
+    /// <summary><c>data.result.group_id</c> on a completed task object.</summary>
+    Result,
+
+    /// <summary>Only the upstream <c>data.result.raw_response.Result.GroupId</c>.</summary>
+    RawResponse,
+
+    /// <summary>A task id; <c>GET /v1/tasks/{id}</c> carries the group once the task completes.</summary>
+    Task,
+}
+
+/// <summary>How an inline step 2 answers before the person has finished the H5 page.</summary>
+public enum PendingReply
+{
+    /// <summary>HTTP 400 with <c>{"error":{"code":"ValidatePending"}}</c>.</summary>
+    Error,
+
+    /// <summary>HTTP 200 whose body says <c>{"code":400,"msg":"ValidatePending"}</c>.</summary>
+    Body,
+}
+
+/// <summary>The simulator's switches. Read at start from section <c>Simulator</c>; changed at run time through <c>PUT /_sim/settings</c>.</summary>
+public sealed record SimulatorSettings
+{
+    /// <summary>How long a byted token (and its H5 link) stays valid while the person has not finished.</summary>
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How long a review task stays <c>processing</c>.</summary>
+    public TimeSpan ReviewDuration { get; init; } = TimeSpan.FromSeconds(8);
+
+    public Step2Shape Step2Shape { get; init; } = Step2Shape.Result;
+
+    /// <summary>How long a task-shaped verification stays <c>processing</c> after the person passed.</summary>
+    public TimeSpan Step2TaskDuration { get; init; } = TimeSpan.FromSeconds(1);
+
+    public PendingReply PendingReply { get; init; } = PendingReply.Error;
+
+    /// <summary>A byted token answers one successful verification query only (as one reseller documents).</summary>
+    public bool SingleUseTokens { get; init; } = true;
+
+    /// <summary>Added to every xcompute request.</summary>
+    public int LatencyMs { get; init; }
+
+    /// <summary>Share of xcompute requests answered 500 before any processing.</summary>
+    public double ServerErrorRate { get; init; }
+
+    /// <summary>Share of xcompute requests answered 429 with <see cref="RetryAfterSeconds"/>.</summary>
+    public double RateLimitRate { get; init; }
+
+    public int RetryAfterSeconds { get; init; } = 1;
+
+    /// <summary>The address H5 links point at; by default the one the request came in on.</summary>
+    public string? PublicBaseUrl { get; init; }
+}
