@@ -51,7 +51,7 @@ DO $$ BEGIN
   END IF;
 END $$;
 SQL
-  export AVATAR_DB="Host=127.0.0.1;Port=$port;Username=avatar;Password=avatar"
+  export AVATAR_DB="Host=127.0.0.1;Port=$port;Username=avatar;Password=avatar;Database=postgres"
 }
 
 debian_rabbitmq_up() {
@@ -86,7 +86,7 @@ services_up() {
     log "Docker engine found: starting rabbitmq and postgres from docker-compose.yml"
     docker compose up -d --wait rabbitmq postgres >&2
     SERVICES_STARTED+=("docker compose stop rabbitmq postgres")
-    export AVATAR_DB="Host=127.0.0.1;Port=5432;Username=avatar;Password=avatar"
+    export AVATAR_DB="Host=127.0.0.1;Port=5432;Username=avatar;Password=avatar;Database=postgres"
     export AVATAR_AMQP_HOST=127.0.0.1 AVATAR_AMQP_PORT=5672 AVATAR_AMQP_USER=guest AVATAR_AMQP_PASS=guest
   else
     SERVICES_MODE=debian

@@ -22,7 +22,7 @@ public static class Extensions
 
         // No retry handler on purpose: every retry is a row in the database schedule, so it survives a restart,
         // honours Retry-After without holding a consumer, and never repeats a submit whose outcome is unknown.
-        services.AddRefitClient<IXComputeApi>(settings)
+        services.AddRefitGeneratedClient<IXComputeApi>(settings)
             .ConfigureHttpClient((provider, client) =>
             {
                 var options = provider.GetRequiredService<IOptions<XComputeOptions>>().Value;

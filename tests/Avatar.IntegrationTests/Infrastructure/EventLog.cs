@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using Avatar.Contracts;
+using MassTransit;
+
+namespace Avatar.IntegrationTests.Infrastructure;
+
+/// <summary>Every event the worker published during the run, as another service would receive it from RabbitMQ.</summary>
+public sealed class EventLog
+{
+    private readonly ConcurrentQueue<object> events = new();
+
+    public void Add(object message) => events.Enqueue(message);
+
+    public IReadOnlyList<T> All<T>(Func<T, bool> predicate) => events.OfType<T>().Where(predicate).ToList();
+
+    /// <summary>Waits for the first event of type <typeparamref name="T"/> that matches.</summary>
+    public async Task<T> WaitFor<T>(Func<T, bool> predicate, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < until)
+        {
+            if (events.OfType<T>().FirstOrDefault(predicate) is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(50);
+        }
+
+        var seen = string.Join(Environment.NewLine, events.Select(e => $"  {e}"));
+        throw new TimeoutException($"No matching {typeof(T).Name} within {timeout ?? TimeSpan.FromSeconds(30)}. Events seen:{Environment.NewLine}{seen}");
+    }
+}
+
+public sealed class EventRecorder(EventLog log) :
+    IConsumer<AvatarSessionCreated>,
+    IConsumer<AvatarSessionFailed>,
+    IConsumer<AvatarAuthVerified>,
+    IConsumer<AvatarAuthFailed>,
+    IConsumer<AvatarAssetsApproved>,
+    IConsumer<AvatarAssetsRejected>
+{
+    public Task Consume(ConsumeContext<AvatarSessionCreated> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<AvatarSessionFailed> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<AvatarAuthVerified> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<AvatarAuthFailed> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<AvatarAssetsApproved> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<AvatarAssetsRejected> context) => Record(context.Message);
+
+    private Task Record(object message)
+    {
+        log.Add(message);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,98 @@
+using Npgsql;
+using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
+
+namespace Avatar.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real RabbitMQ and PostgreSQL the suite runs on: those <c>./test.sh</c> started (announced through
+/// <c>AVATAR_DB</c> and <c>AVATAR_AMQP_*</c>), or else containers started through Testcontainers on a Docker engine.
+/// </summary>
+public sealed class Services : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> containers = [];
+
+    public required string AdminConnectionString { get; init; }
+
+    public required string AmqpHost { get; init; }
+
+    public required int AmqpPort { get; init; }
+
+    public required string AmqpVirtualHost { get; init; }
+
+    public required string AmqpUser { get; init; }
+
+    public required string AmqpPassword { get; init; }
+
+    public static async Task<Services> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable("AVATAR_DB") is { Length: > 0 } db)
+        {
+            return new Services
+            {
+                AdminConnectionString = db,
+                AmqpHost = Environment.GetEnvironmentVariable("AVATAR_AMQP_HOST") ?? "127.0.0.1",
+                AmqpPort = int.Parse(Environment.GetEnvironmentVariable("AVATAR_AMQP_PORT") ?? "5672", System.Globalization.CultureInfo.InvariantCulture),
+                AmqpVirtualHost = Environment.GetEnvironmentVariable("AVATAR_AMQP_VHOST") ?? "/",
+                AmqpUser = Environment.GetEnvironmentVariable("AVATAR_AMQP_USER") ?? "guest",
+                AmqpPassword = Environment.GetEnvironmentVariable("AVATAR_AMQP_PASS") ?? "guest",
+            };
+        }
+
+        PostgreSqlContainer postgres;
+        RabbitMqContainer rabbit;
+        try
+        {
+            postgres = new PostgreSqlBuilder("postgres:15-alpine").Build();
+            rabbit = new RabbitMqBuilder("rabbitmq:3.13-alpine").WithUsername("guest").WithPassword("guest").Build();
+            await Task.WhenAll(postgres.StartAsync(), rabbit.StartAsync());
+        }
+        catch (Exception exception)
+        {
+            throw new InvalidOperationException(
+                "No RabbitMQ/PostgreSQL to test against: run ./test.sh (it starts them), set AVATAR_DB and AVATAR_AMQP_*, or start a Docker engine.",
+                exception);
+        }
+
+        var uri = new Uri(rabbit.GetConnectionString());
+        var services = new Services
+        {
+            AdminConnectionString = postgres.GetConnectionString(),
+            AmqpHost = uri.Host,
+            AmqpPort = uri.Port,
+            AmqpVirtualHost = "/",
+            AmqpUser = "guest",
+            AmqpPassword = "guest",
+        };
+        services.containers.Add(postgres);
+        services.containers.Add(rabbit);
+        return services;
+    }
+
+    /// <summary>Creates an empty database for this run and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await command.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+    }
+
+    public async Task DropDatabaseAsync(string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var container in containers)
+        {
+            await container.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Avatar.Simulator;
+
+namespace Avatar.IntegrationTests.Infrastructure;
+
+/// <summary>The simulator's control side: the person on the H5 page, the switches, the fault plan and the counters.</summary>
+public sealed class SimulatorClient(HttpClient http)
+{
+    public Uri BaseAddress => http.BaseAddress!;
+
+    public async Task ResetAsync() => (await http.PostAsync("/_sim/reset", null)).EnsureSuccessStatusCode();
+
+    public async Task ConfigureAsync(object changes) =>
+        (await http.PutAsJsonAsync("/_sim/settings", changes, ControlOptions)).EnsureSuccessStatusCode();
+
+    public async Task AddFaultAsync(FaultRule rule) => (await http.PostAsJsonAsync("/_sim/faults", rule)).EnsureSuccessStatusCode();
+
+    public async Task<string> MintGroupAsync()
+    {
+        var reply = await http.PostAsync("/_sim/groups", null);
+        reply.EnsureSuccessStatusCode();
+        return (await reply.Content.ReadFromJsonAsync<JsonObject>())!["groupId"]!.GetValue<string>();
+    }
+
+    /// <summary>The person finishes the H5 page; returns where the browser is redirected.</summary>
+    public async Task<Uri> CompleteH5Async(string h5Link, bool pass = true)
+    {
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var reply = await noRedirects.PostAsync($"{h5Link}/complete?outcome={(pass ? "success" : "failure")}", null);
+        if ((int)reply.StatusCode != 302)
+        {
+            throw new InvalidOperationException($"H5 completion answered {(int)reply.StatusCode}");
+        }
+
+        return reply.Headers.Location!;
+    }
+
+    public async Task CancelTaskAsync(string taskId) => (await http.PostAsync($"/_sim/tasks/{taskId}/cancel", null)).EnsureSuccessStatusCode();
+
+    public async Task<SimulatorStats> StatsAsync() => (await http.GetFromJsonAsync<SimulatorStats>("/_sim/stats"))!;
+
+    private static readonly JsonSerializerOptions ControlOptions = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+}
+
+public sealed record SimulatorStats(Dictionary<string, int> Counts, Dictionary<string, PollStats> Polls)
+{
+    public int Count(string key) => Counts.GetValueOrDefault(key);
+
+    public int CountStartingWith(string prefix) => Counts.Where(c => c.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(c => c.Value);
+}
+
+public sealed record PollStats(int Count, int MaxConcurrent);

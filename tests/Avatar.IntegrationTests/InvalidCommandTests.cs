@@ -1,0 +1,87 @@
+using Avatar.Contracts;
+using Avatar.IntegrationTests.Infrastructure;
+
+namespace Avatar.IntegrationTests;
+
+public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixture)
+{
+    public static TheoryData<string, SubmitAvatarAssets, string> InvalidSubmissions()
+    {
+        AvatarAssetSource Asset(string url = "https://cdn.example/a.mp4", string name = "a") => new(url, name);
+        SubmitAvatarAssets Submit(IReadOnlyList<AvatarAssetSource> assets, string group = "group-1", AvatarAssetType type = AvatarAssetType.Video) =>
+            new(Guid.NewGuid(), group, assets, type);
+
+        return new()
+        {
+            { "no assets", Submit([]), "assets must hold 1 to 20 items" },
+            { "21 assets", Submit([.. Enumerable.Range(0, 21).Select(i => Asset(name: $"a{i}"))]), "assets must hold 1 to 20 items, not 21" },
+            { "relative url", Submit([Asset(url: "/a.mp4")]), "assets[0].url must be an absolute http or https URL" },
+            { "ftp url", Submit([Asset(), Asset(url: "ftp://cdn.example/b.mp4")]), "assets[1].url must be an absolute http or https URL" },
+            { "empty name", Submit([Asset(name: " ")]), "assets[0].name is missing" },
+            { "long name", Submit([Asset(name: new string('n', 256))]), "assets[0].name is longer than 255 characters" },
+            { "no group", Submit([Asset()], group: ""), "groupId is missing" },
+            { "unknown asset type", Submit([Asset()], type: (AvatarAssetType)7), "assetType must be one of Video, Image" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidSubmissions))]
+    public async Task Invalid_submission_is_rejected_with_a_reason_and_the_worker_keeps_consuming(string _, SubmitAvatarAssets command, string reason)
+    {
+        var requestsBefore = (await Simulator.StatsAsync()).Count("requests");
+
+        await Fixture.Publish(command);
+
+        var rejected = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
+        Assert.Equal(AvatarErrorCodes.InvalidRequest, rejected.ErrorCode);
+        Assert.StartsWith(reason, rejected.Reason);
+        Assert.Equal(requestsBefore, (await Simulator.StatsAsync()).Count("requests"));
+
+        // The worker is still there: the next good command goes through.
+        await CreateSessionAsync();
+    }
+
+    [Theory]
+    [InlineData("not a url", "callbackUrl must be an absolute http or https URL")]
+    [InlineData("", "callbackUrl is missing")]
+    public async Task Invalid_session_command_fails_with_a_reason(string callbackUrl, string reason)
+    {
+        var sessionId = Guid.NewGuid();
+
+        await Fixture.Publish(new CreateAvatarSession(sessionId, callbackUrl, null));
+
+        var failed = await Events.WaitFor<AvatarSessionFailed>(e => e.SessionId == sessionId);
+        Assert.Equal(AvatarErrorCodes.InvalidRequest, failed.ErrorCode);
+        Assert.Equal(reason, failed.Reason);
+        await CreateSessionAsync();
+    }
+
+    [Fact]
+    public async Task Group_unknown_to_xcompute_is_rejected_as_invalid_request()
+    {
+        var command = Submission("group-that-does-not-exist", "front");
+
+        await Fixture.Publish(command);
+
+        var rejected = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
+        Assert.Equal(AvatarErrorCodes.InvalidRequest, rejected.ErrorCode);
+        Assert.Contains("not a verified asset group", rejected.Reason);
+    }
+
+    [Fact]
+    public async Task Invalid_command_does_not_overwrite_a_stored_submission()
+    {
+        var groupId = await Simulator.MintGroupAsync();
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
+        var good = Submission(groupId, "front");
+        await Fixture.Publish(good);
+        var approved = await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId);
+
+        // The same SubmissionId again, now malformed: the stored outcome is repeated, not replaced.
+        await Fixture.Publish(good with { Assets = [] });
+        await WaitUntil(() => Events.All<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId).Count >= 2);
+
+        Assert.Empty(Events.All<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId));
+        Assert.Equal(approved.Assets, Events.All<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId)[1].Assets);
+    }
+}

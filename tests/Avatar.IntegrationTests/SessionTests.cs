@@ -1,0 +1,177 @@
+using Avatar.Contracts;
+using Avatar.IntegrationTests.Infrastructure;
+using Avatar.Persistence;
+using Avatar.Simulator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Avatar.IntegrationTests;
+
+public sealed class SessionTests(AvatarFixture fixture) : AvatarTest(fixture)
+{
+    [Fact]
+    public async Task Created_session_publishes_its_h5_link_and_expiry()
+    {
+        var before = DateTimeOffset.UtcNow;
+        var created = await CreateSessionAsync();
+
+        Assert.StartsWith(Simulator.BaseAddress.ToString().TrimEnd('/') + "/h5/", created.H5Link);
+        Assert.InRange(created.ExpiresAt, before.AddSeconds(115), DateTimeOffset.UtcNow.AddSeconds(121));
+
+        await using var db = Fixture.Db();
+        var session = await db.Sessions.SingleAsync(s => s.Id == created.SessionId);
+        Assert.Equal(SessionState.AwaitingVerification, session.State);
+        Assert.NotNull(session.BytedToken);
+        Assert.Null(session.NextPollAt);
+    }
+
+    [Theory]
+    [InlineData(Step2Shape.Inline)]
+    [InlineData(Step2Shape.Result)]
+    [InlineData(Step2Shape.RawResponse)]
+    [InlineData(Step2Shape.Task)]
+    public async Task Verification_publishes_the_group_whatever_shape_step_2_answers_in(Step2Shape shape)
+    {
+        await Simulator.ConfigureAsync(new { step2Shape = shape });
+        var created = await CreateSessionAsync();
+        await Simulator.CompleteH5Async(created.H5Link);
+
+        await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
+
+        var verified = await Events.WaitFor<AvatarAuthVerified>(e => e.SessionId == created.SessionId);
+        Assert.StartsWith("group-", verified.GroupId);
+        await using var db = Fixture.Db();
+        var session = await db.Sessions.SingleAsync(s => s.Id == created.SessionId);
+        Assert.Equal(SessionState.Verified, session.State);
+        Assert.Equal(verified.GroupId, session.GroupId);
+        Assert.Null(session.BytedToken);
+    }
+
+    [Theory]
+    [InlineData(Step2Shape.Result, PendingReply.Error)]
+    [InlineData(Step2Shape.Inline, PendingReply.Body)]
+    [InlineData(Step2Shape.Task, PendingReply.Error)]
+    public async Task Verification_still_pending_is_retried_until_the_person_finishes(Step2Shape shape, PendingReply pending)
+    {
+        await Simulator.ConfigureAsync(new { step2Shape = shape, pendingReply = pending });
+        var created = await CreateSessionAsync();
+
+        // The caller reports completion before the person is actually done.
+        await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Empty(Events.All<AvatarAuthVerified>(e => e.SessionId == created.SessionId));
+        Assert.Empty(Events.All<AvatarAuthFailed>(e => e.SessionId == created.SessionId));
+        var stats = await Simulator.StatsAsync();
+        var asked = stats.Count($"verify:{CallbackFor(created.SessionId)}") + stats.Polls.Values.Sum(p => p.Count);
+        Assert.True(asked >= 2, $"expected repeated verification queries or polls, saw {asked}");
+
+        await Simulator.CompleteH5Async(created.H5Link);
+
+        var verified = await Events.WaitFor<AvatarAuthVerified>(e => e.SessionId == created.SessionId);
+        Assert.StartsWith("group-", verified.GroupId);
+    }
+
+    [Fact]
+    public async Task Verification_after_the_token_expired_fails_with_token_expired()
+    {
+        await Simulator.ConfigureAsync(new { tokenLifetime = "00:00:01" });
+        var created = await CreateSessionAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
+
+        var failed = await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == created.SessionId);
+        Assert.Equal(AvatarErrorCodes.TokenExpired, failed.ErrorCode);
+        await using var db = Fixture.Db();
+        var session = await db.Sessions.SingleAsync(s => s.Id == created.SessionId);
+        Assert.Equal(SessionState.VerificationFailed, session.State);
+        Assert.Null(session.BytedToken);
+    }
+
+    [Theory]
+    [InlineData(Step2Shape.Result)]
+    [InlineData(Step2Shape.Task)]
+    public async Task Person_failing_the_h5_page_gives_verification_failed(Step2Shape shape)
+    {
+        await Simulator.ConfigureAsync(new { step2Shape = shape });
+        var created = await CreateSessionAsync();
+        var redirect = await Simulator.CompleteH5Async(created.H5Link, pass: false);
+        Assert.Contains("resultCode=10001", redirect.Query);
+
+        await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
+
+        var failed = await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == created.SessionId);
+        Assert.Equal(AvatarErrorCodes.VerificationFailed, failed.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Auth_completed_for_an_unknown_session_gives_invalid_request()
+    {
+        var sessionId = Guid.NewGuid();
+
+        await Fixture.Publish(new AvatarAuthCompleted(sessionId));
+
+        var failed = await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == sessionId);
+        Assert.Equal(AvatarErrorCodes.InvalidRequest, failed.ErrorCode);
+        Assert.Contains(sessionId.ToString(), failed.Reason);
+    }
+
+    [Fact]
+    public async Task Duplicate_create_commands_call_xcompute_once_and_repeat_the_outcome()
+    {
+        var sessionId = Guid.NewGuid();
+        var command = new CreateAvatarSession(sessionId, CallbackFor(sessionId), "default");
+
+        await Task.WhenAll(Fixture.Publish(command), Fixture.Publish(command));
+        var first = await Events.WaitFor<AvatarSessionCreated>(e => e.SessionId == sessionId);
+        await Fixture.Publish(command);
+        await WaitUntil(() => Events.All<AvatarSessionCreated>(e => e.SessionId == sessionId).Count >= 2);
+
+        Assert.Equal(1, (await Simulator.StatsAsync()).Count($"create:{CallbackFor(sessionId)}"));
+        Assert.All(Events.All<AvatarSessionCreated>(e => e.SessionId == sessionId), e => Assert.Equal(first, e));
+    }
+
+    [Fact]
+    public async Task Duplicate_auth_completed_queries_xcompute_once()
+    {
+        var created = await CreateSessionAsync();
+        await Simulator.CompleteH5Async(created.H5Link);
+
+        await Task.WhenAll(Fixture.Publish(new AvatarAuthCompleted(created.SessionId)), Fixture.Publish(new AvatarAuthCompleted(created.SessionId)));
+        var verified = await Events.WaitFor<AvatarAuthVerified>(e => e.SessionId == created.SessionId);
+        await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
+        await WaitUntil(() => Events.All<AvatarAuthVerified>(e => e.SessionId == created.SessionId).Count >= 2);
+
+        // Tokens are single-use in the simulator: a second query would have failed the session.
+        Assert.Equal(1, (await Simulator.StatsAsync()).Count($"verify:{CallbackFor(created.SessionId)}"));
+        Assert.Empty(Events.All<AvatarAuthFailed>(e => e.SessionId == created.SessionId));
+        Assert.All(Events.All<AvatarAuthVerified>(e => e.SessionId == created.SessionId), e => Assert.Equal(verified, e));
+    }
+
+    [Theory]
+    [InlineData("401", AvatarErrorCodes.Unauthorized)]
+    [InlineData("402", AvatarErrorCodes.PaymentRequired)]
+    [InlineData("400", AvatarErrorCodes.InvalidRequest)]
+    public async Task Xcompute_refusing_to_create_a_session_gives_session_failed(string status, string errorCode)
+    {
+        await Simulator.AddFaultAsync(new FaultRule(status, Method: "POST", PathPrefix: "/v1/seedance2"));
+        var sessionId = Guid.NewGuid();
+
+        await Fixture.Publish(new CreateAvatarSession(sessionId, CallbackFor(sessionId), null));
+
+        var failed = await Events.WaitFor<AvatarSessionFailed>(e => e.SessionId == sessionId);
+        Assert.Equal(errorCode, failed.ErrorCode);
+        Assert.Contains($"HTTP {status}", failed.Reason);
+        Assert.DoesNotContain(Fixture.ApiKey, failed.Reason);
+    }
+
+    [Fact]
+    public async Task Transient_failures_while_creating_a_session_are_retried()
+    {
+        await Simulator.AddFaultAsync(new FaultRule("503", Count: 2, Method: "POST", PathPrefix: "/v1/seedance2"));
+        await Simulator.AddFaultAsync(new FaultRule("500", Count: 1, Method: "GET", PathPrefix: "/v1/tasks"));
+
+        var created = await CreateSessionAsync();
+
+        Assert.StartsWith(Simulator.BaseAddress.ToString().TrimEnd('/') + "/h5/", created.H5Link);
+    }
+}
