@@ -17,7 +17,7 @@ internal static class ErrorCodes
 }
 
 /// <summary>What an xcompute verification answer means, read from its error code and message.</summary>
-internal enum VerificationSignal
+public enum VerificationSignal
 {
     Other,
 

@@ -8,7 +8,15 @@ public sealed class Schedule(IOptions<WorkflowOptions> options, TimeProvider clo
 {
     private readonly PollingOptions polling = options.Value.Polling;
 
-    public DateTimeOffset Now => clock.GetUtcNow();
+    /// <summary>The current time at PostgreSQL's precision (microseconds), so a stored time reads back unchanged.</summary>
+    public DateTimeOffset Now
+    {
+        get
+        {
+            var now = clock.GetUtcNow();
+            return now.AddTicks(-(now.Ticks % 10));
+        }
+    }
 
     /// <summary>The backoff wait after <paramref name="attempts"/> earlier attempts, before jitter.</summary>
     public TimeSpan Backoff(int attempts)

@@ -7,6 +7,12 @@ namespace Avatar.Worker.XCompute;
 
 public static class Extensions
 {
+    /// <summary>xcompute's JSON is snake_case.</summary>
+    internal static readonly RefitSettings RefitSettings = new(new SystemTextJsonContentSerializer(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    }));
+
     /// <summary>The Refit client for xcompute (section <c>XCompute</c>) and <see cref="XComputeClient"/> over it.</summary>
     public static IServiceCollection AddXCompute(this IServiceCollection services)
     {
@@ -15,23 +21,20 @@ public static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        var settings = new RefitSettings(new SystemTextJsonContentSerializer(new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        }));
-
         // No retry handler on purpose: every retry is a row in the database schedule, so it survives a restart,
         // honours Retry-After without holding a consumer, and never repeats a submit whose outcome is unknown.
-        services.AddRefitGeneratedClient<IXComputeApi>(settings)
-            .ConfigureHttpClient((provider, client) =>
-            {
-                var options = provider.GetRequiredService<IOptions<XComputeOptions>>().Value;
-                client.BaseAddress = options.BaseUrl;
-                client.Timeout = options.RequestTimeout;
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
-            });
+        services.AddRefitGeneratedClient<IXComputeApi>(RefitSettings)
+            .ConfigureHttpClient((provider, client) => Configure(client, provider.GetRequiredService<IOptions<XComputeOptions>>().Value));
 
         services.AddScoped<XComputeClient>();
         return services;
+    }
+
+    internal static HttpClient Configure(HttpClient client, XComputeOptions options)
+    {
+        client.BaseAddress = options.BaseUrl;
+        client.Timeout = options.RequestTimeout;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
+        return client;
     }
 }

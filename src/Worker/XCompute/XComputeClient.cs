@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Refit;
 
 namespace Avatar.Worker.XCompute;
 
@@ -37,26 +38,35 @@ public sealed class XComputeClient(IXComputeApi api, TimeProvider clock, ILogger
                 operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return Read(response, body);
         }
-        catch (HttpRequestException exception) when (exception.HttpRequestError is
-            HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && TransportFailure(exception) is { } failure)
         {
-            logger.LogDebug("xcompute {Operation} unreachable: {Error}", operation, exception.HttpRequestError);
-            return Failure(FailureKind.Unreachable, null, null, $"could not connect ({exception.HttpRequestError})");
+            logger.LogDebug("xcompute {Operation} failed in transport: {Failure}", operation, failure);
+            return XComputeReply.Failed(failure);
         }
-        catch (HttpRequestException exception)
+    }
+
+    /// <summary>
+    /// Classifies a transport exception (Refit wraps them in <see cref="ApiRequestException"/>): a failed connect means
+    /// the request was certainly not sent; anything later leaves its outcome unknown.
+    /// </summary>
+    internal static XComputeFailure? TransportFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
         {
-            logger.LogDebug("xcompute {Operation} lost its response: {Error}", operation, exception.HttpRequestError);
-            return Failure(FailureKind.NoResponse, null, null, $"the connection failed after sending ({exception.HttpRequestError})");
+            switch (e)
+            {
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } http:
+                    return new XComputeFailure(FailureKind.Unreachable, null, null, $"could not connect ({http.HttpRequestError})");
+                case HttpRequestException http:
+                    return new XComputeFailure(FailureKind.NoResponse, null, null, $"the connection failed after sending ({http.HttpRequestError})");
+                case OperationCanceledException or TimeoutException:
+                    return new XComputeFailure(FailureKind.NoResponse, null, null, "the request timed out");
+                case IOException:
+                    return new XComputeFailure(FailureKind.NoResponse, null, null, "the connection failed while reading the response");
+            }
         }
-        catch (IOException)
-        {
-            return Failure(FailureKind.NoResponse, null, null, "the connection failed while reading the response");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            logger.LogDebug("xcompute {Operation} timed out", operation);
-            return Failure(FailureKind.NoResponse, null, null, "the request timed out");
-        }
+
+        return null;
     }
 
     private XComputeReply Read(HttpResponseMessage response, string body)

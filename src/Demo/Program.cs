@@ -1,0 +1,36 @@
+// Plays the services around the worker: publishes the three commands and prints the events that come back.
+// Configuration: RabbitMq (Host, Port, VHost, User, Pass) and, against the simulator, Demo:SimulatorPlaysThePerson=true.
+using Avatar.Demo;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddSingleton<EventWaiter>();
+builder.Services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
+builder.Services.AddMassTransit(x =>
+{
+    x.AddConsumer<EventConsumer>();
+    x.UsingRabbitMq((context, cfg) => cfg.ReceiveEndpoint($"avatar-demo-{Guid.NewGuid():N}", e =>
+    {
+        e.AutoDelete = true;
+        e.Durable = false;
+        e.ConfigureConsumer<EventConsumer>(context);
+    }));
+});
+
+using var host = builder.Build();
+await host.StartAsync();
+
+using var person = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+Func<string, Task>? completeH5 = builder.Configuration.GetValue<bool>("Demo:SimulatorPlaysThePerson")
+    ? async link => (await person.PostAsync($"{link}/complete?outcome=success", null)).EnsureSuccessStatusCode()
+    : null;
+
+var walkthrough = new Walkthrough(host.Services.GetRequiredService<IBus>(), host.Services.GetRequiredService<EventWaiter>(), Console.Out);
+var exitCode = await walkthrough.RunAsync(completeH5);
+await host.StopAsync();
+return exitCode;

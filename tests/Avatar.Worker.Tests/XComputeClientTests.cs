@@ -1,0 +1,150 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Avatar.Worker.XCompute;
+using Microsoft.Extensions.Logging.Abstractions;
+using Refit;
+
+namespace Avatar.Worker.Tests;
+
+/// <summary>How every kind of xcompute answer is classified; the HTTP exchange is played by a scripted handler.</summary>
+public sealed class XComputeClientTests
+{
+    [Fact]
+    public async Task Success_returns_the_data_object_and_sends_snake_case_with_the_bearer_key()
+    {
+        var handler = new ScriptedHandler(_ => Json(200, """{"code":200,"data":{"id":"task_1","status":"completed"}}"""));
+
+        var reply = await Client(handler).CreateSessionAsync("https://cb.example/x", "default", default);
+
+        Assert.True(reply.Succeeded);
+        Assert.Equal("task_1", reply.Data.GetProperty("id").GetString());
+        Assert.Equal("Bearer test-key", handler.Requests[0].Authorization);
+        var body = JsonNode.Parse(handler.Requests[0].Body)!;
+        Assert.Equal("https://cb.example/x", (string?)body["callback_url"]);
+        Assert.Equal("default", (string?)body["project_name"]);
+    }
+
+    [Fact]
+    public async Task Submit_sends_the_documented_field_names()
+    {
+        var handler = new ScriptedHandler(_ => Json(200, """{"code":200,"data":{"id":"task_2"}}"""));
+
+        await Client(handler).SubmitAssetsAsync(new SubmitAssetsRequest("g-1", "default", "Video", [new AssetReference("https://cdn/a.mp4", "a")]), default);
+
+        var body = JsonNode.Parse(handler.Requests[0].Body)!;
+        Assert.Equal("g-1", (string?)body["group_id"]);
+        Assert.Equal("Video", (string?)body["asset_type"]);
+        Assert.Equal("https://cdn/a.mp4", (string?)body["assets"]![0]!["url"]);
+        Assert.Equal("a", (string?)body["assets"]![0]!["name"]);
+    }
+
+    [Theory]
+    [InlineData(400, """{"error":{"code":"token_expired","message":"expired","type":"invalid_request_error"}}""", FailureKind.Rejected, "token_expired")]
+    [InlineData(401, """{"error":{"message":"Invalid API key","type":"authentication_error"}}""", FailureKind.Unauthorized, "authentication_error")]
+    [InlineData(402, """{"code":"payment_required","msg":"insufficient balance"}""", FailureKind.PaymentRequired, "payment_required")]
+    [InlineData(404, "", FailureKind.NotFound, null)]
+    [InlineData(500, "<html>oops</html>", FailureKind.ServerError, null)]
+    [InlineData(502, "", FailureKind.ServerError, null)]
+    [InlineData(503, "", FailureKind.Unavailable, null)]
+    [InlineData(200, """{"code":400,"msg":"ValidatePending"}""", FailureKind.Rejected, "ValidatePending")]
+    [InlineData(200, """{"code":500,"msg":"internal error"}""", FailureKind.ServerError, null)]
+    public async Task Failures_are_classified_by_status_and_body(int status, string body, FailureKind kind, string? code)
+    {
+        var reply = await Client(new ScriptedHandler(_ => Json(status, body))).GetTaskAsync("task_1", default);
+
+        Assert.False(reply.Succeeded);
+        Assert.True(kind == reply.Failure.Kind, reply.Failure.ToString());
+        Assert.Equal(code, reply.Failure.Code);
+    }
+
+    [Fact]
+    public async Task Rate_limit_carries_retry_after()
+    {
+        var reply = await Client(new ScriptedHandler(_ =>
+        {
+            var response = Json(429, """{"error":{"code":"rate_limit_exceeded","message":"slow down"}}""");
+            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7));
+            return response;
+        })).GetTaskAsync("task_1", default);
+
+        Assert.Equal(FailureKind.RateLimited, reply.Failure!.Kind);
+        Assert.Equal(TimeSpan.FromSeconds(7), reply.Failure.RetryAfter);
+        Assert.True(reply.Failure.CertainlyNotTaken);
+    }
+
+    [Fact]
+    public async Task Refused_connection_is_certainly_not_taken()
+    {
+        // Port 1 on loopback: nothing listens there, so the connect itself fails.
+        var reply = await Client(new HttpClientHandler(), new Uri("http://127.0.0.1:1")).SubmitAssetsAsync(
+            new SubmitAssetsRequest("g", "default", "Video", []), default);
+
+        Assert.Equal(FailureKind.Unreachable, reply.Failure!.Kind);
+        Assert.True(reply.Failure.CertainlyNotTaken);
+    }
+
+    [Fact]
+    public async Task Connection_lost_after_sending_leaves_the_outcome_unknown()
+    {
+        var reply = await Client(new ScriptedHandler(_ => throw new HttpRequestException(HttpRequestError.ResponseEnded, "reset"))).SubmitAssetsAsync(
+            new SubmitAssetsRequest("g", "default", "Video", []), default);
+
+        Assert.Equal(FailureKind.NoResponse, reply.Failure!.Kind);
+        Assert.False(reply.Failure.CertainlyNotTaken);
+        Assert.True(reply.Failure.IsTransient);
+    }
+
+    [Fact]
+    public async Task Timeout_leaves_the_outcome_unknown()
+    {
+        var handler = new ScriptedHandler(_ => Json(200, "{}"), delay: TimeSpan.FromSeconds(3));
+
+        var reply = await Client(handler, timeout: TimeSpan.FromSeconds(1)).SubmitAssetsAsync(new SubmitAssetsRequest("g", "default", "Video", []), default);
+
+        Assert.Equal(FailureKind.NoResponse, reply.Failure!.Kind);
+    }
+
+    [Fact]
+    public async Task Cancellation_by_the_caller_is_not_swallowed()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Client(new ScriptedHandler(_ => Json(200, "{}"))).GetTaskAsync("task_1", cancelled.Token));
+    }
+
+    [Fact]
+    public void Verification_query_never_prints_its_token() =>
+        Assert.DoesNotContain("secret-token", new VerificationQuery("secret-token", "default").ToString());
+
+    private static XComputeClient Client(HttpMessageHandler handler, Uri? baseUrl = null, TimeSpan? timeout = null)
+    {
+        var options = new XComputeOptions
+        {
+            BaseUrl = baseUrl ?? new Uri("http://xcompute.test"),
+            ApiKey = "test-key",
+            RequestTimeout = timeout ?? TimeSpan.FromSeconds(5),
+        };
+        var http = Extensions.Configure(new HttpClient(handler), options);
+        return new XComputeClient(RestService.ForGenerated<IXComputeApi>(http, Extensions.RefitSettings), TimeProvider.System, NullLogger<XComputeClient>.Instance);
+    }
+
+    private static HttpResponseMessage Json(int status, string body) =>
+        new((HttpStatusCode)status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+
+    private sealed class ScriptedHandler(Func<HttpRequestMessage, HttpResponseMessage> answer, TimeSpan delay = default) : HttpMessageHandler
+    {
+        public List<(string? Authorization, string Body)> Requests { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
+            Requests.Add((request.Headers.Authorization?.ToString(), body));
+            await Task.Delay(delay, cancellationToken);
+            return answer(request);
+        }
+    }
+}
