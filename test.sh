@@ -5,6 +5,7 @@
 # Last line of output: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
+LOG_PREFIX=test
 source scripts/services.sh
 dotnet_check
 
@@ -43,6 +44,6 @@ else
   rabbitmq_fresh_vhost "avatar-tests"
 fi
 
-dotnet build Worker.sln -c Release -nologo -v quiet
+dotnet build Worker.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet test Worker.sln -c Release --no-build -nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"

@@ -8,7 +8,7 @@
 
 SERVICES_STARTED=()
 
-log() { printf '[services] %s\n' "$*" >&2; }
+log() { printf '[%s] %s\n' "${LOG_PREFIX:-services}" "$*" >&2; }
 
 docker_available() {
   command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1

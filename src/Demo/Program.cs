@@ -26,8 +26,13 @@ using var host = builder.Build();
 await host.StartAsync();
 
 using var person = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
-Func<string, Task>? completeH5 = builder.Configuration.GetValue<bool>("Demo:SimulatorPlaysThePerson")
-    ? async link => (await person.PostAsync($"{link}/complete?outcome=success", null)).EnsureSuccessStatusCode()
+Func<string, Task<string>>? completeH5 = builder.Configuration.GetValue<bool>("Demo:SimulatorPlaysThePerson")
+    ? async link =>
+    {
+        // As upstream does, the page sends the browser back to the callback URL.
+        var reply = await person.PostAsync($"{link}/complete?outcome=success", null);
+        return reply.Headers.Location?.ToString() ?? throw new InvalidOperationException($"The H5 page answered {(int)reply.StatusCode}");
+    }
     : null;
 
 var walkthrough = new Walkthrough(host.Services.GetRequiredService<IBus>(), host.Services.GetRequiredService<EventWaiter>(), Console.Out);

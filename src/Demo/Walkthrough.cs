@@ -9,7 +9,7 @@ public sealed class Walkthrough(IBus bus, EventWaiter events, TextWriter output)
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(3);
 
     /// <param name="completeH5">Plays the person on the H5 page; null means a real person does it.</param>
-    public async Task<int> RunAsync(Func<string, Task>? completeH5)
+    public async Task<int> RunAsync(Func<string, Task<string>>? completeH5)
     {
         var sessionId = Guid.NewGuid();
         output.WriteLine($"1. CreateAvatarSession {sessionId}");
@@ -29,8 +29,8 @@ public sealed class Walkthrough(IBus bus, EventWaiter events, TextWriter output)
         }
         else
         {
-            await completeH5(created.H5Link);
-            output.WriteLine("   the person passed the H5 page (simulated)");
+            var callback = await completeH5(created.H5Link);
+            output.WriteLine($"   the person passed the H5 page (simulated); browser sent to {callback.Split("bytedToken=")[0]}…");
         }
 
         output.WriteLine($"2. AvatarAuthCompleted {sessionId}");

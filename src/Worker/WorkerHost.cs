@@ -10,7 +10,8 @@ public static class WorkerHost
     /// <summary>The worker's composition, one call per layer; the tests host it the same way.</summary>
     public static HostApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // appsettings.json sits beside the assembly, wherever the process is started from.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddPersistence();
         builder.Services.AddXCompute();
         builder.Services.AddAvatarWorkflows();

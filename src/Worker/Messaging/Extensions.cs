@@ -15,6 +15,14 @@ public static class Extensions
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
         services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section);
 
+        // The host counts as started only once the queues exist and consume, so nothing published right after is lost.
+        services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromMinutes(1);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The demo: brings up RabbitMQ and PostgreSQL, starts the xcompute simulator (unless XCompute__ApiKey is set, in
+# which case the worker talks to the real xcompute at XCompute__BaseUrl) and the worker, then walks one session and
+# two submissions through it and prints what the services around it would receive. Stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")"
+LOG_PREFIX=run
+source scripts/services.sh
+dotnet_check
+
+run_dir=.run
+mkdir -p "$run_dir"
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  services_down
+  exit "$status"
+}
+trap cleanup EXIT
+
+wait_for_line() { # file, text, seconds, what
+  for _ in $(seq 1 "$3"); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 1
+  done
+  log "$4 did not start; its log, $1, ends with:"
+  tail -n 30 "$1" >&2
+  return 1
+}
+
+services_up
+rabbitmq_fresh_vhost "avatar-demo"
+
+log "building"
+dotnet build Worker.sln -c Release -nologo -v quiet >"$run_dir/build.log" 2>&1 || { cat "$run_dir/build.log" >&2; exit 1; }
+bin() { echo "src/$1/bin/Release/net10.0/Avatar.$1.dll"; }
+
+if [ -z "${XCompute__ApiKey:-}" ]; then
+  port=${SIMULATOR_PORT:-5080}
+  XCompute__ApiKey="sim-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  export XCompute__ApiKey XCompute__BaseUrl="http://127.0.0.1:$port"
+  log "starting the xcompute simulator on port $port (log: $run_dir/simulator.log)"
+  Simulator__ApiKey=$XCompute__ApiKey Simulator__ReviewDuration=00:00:05 \
+    dotnet "$(bin Simulator)" --urls "http://127.0.0.1:$port" >"$run_dir/simulator.log" 2>&1 &
+  pids+=($!)
+  wait_for_line "$run_dir/simulator.log" "Application started" 60 "The simulator"
+  simulated=true
+else
+  log "XCompute__ApiKey is set: using xcompute at ${XCompute__BaseUrl:-https://xcompute.us}"
+  simulated=false
+fi
+
+export ConnectionStrings__Avatar="${AVATAR_DB/Database=postgres/Database=avatar}"
+export RabbitMq__Host=$AVATAR_AMQP_HOST RabbitMq__Port=$AVATAR_AMQP_PORT RabbitMq__VHost=$AVATAR_AMQP_VHOST
+export RabbitMq__User=$AVATAR_AMQP_USER RabbitMq__Pass=$AVATAR_AMQP_PASS
+
+log "starting the worker (log: $run_dir/worker.log)"
+dotnet "$(bin Worker)" >"$run_dir/worker.log" 2>&1 &
+pids+=($!)
+wait_for_line "$run_dir/worker.log" "Application started" 120 "The worker"
+
+echo
+dotnet "$(bin Demo)" --Demo:SimulatorPlaysThePerson=$simulated
