@@ -81,7 +81,7 @@ rabbitmq_fresh_vhost() {
 }
 
 services_up() {
-  if docker_available; then
+  if docker_available && docker compose version >/dev/null 2>&1; then
     SERVICES_MODE=docker
     log "Docker engine found: starting rabbitmq and postgres from docker-compose.yml"
     docker compose up -d --wait rabbitmq postgres >&2
