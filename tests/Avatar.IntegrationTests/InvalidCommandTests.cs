@@ -1,5 +1,7 @@
+using System.Text;
 using Avatar.Contracts;
 using Avatar.IntegrationTests.Infrastructure;
+using RabbitMQ.Client;
 
 namespace Avatar.IntegrationTests;
 
@@ -83,5 +85,48 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
 
         Assert.Empty(Events.All<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId));
         Assert.Equal(approved.Assets, Events.All<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId)[1].Assets);
+    }
+
+    [Fact]
+    public async Task Unreadable_message_ends_in_the_error_queue_and_the_worker_keeps_consuming()
+    {
+        var services = Fixture.Services;
+        var factory = new ConnectionFactory
+        {
+            HostName = services.AmqpHost,
+            Port = services.AmqpPort,
+            VirtualHost = services.AmqpVirtualHost,
+            UserName = services.AmqpUser,
+            Password = services.AmqpPassword,
+        };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var before = await ErrorCountAsync(connection);
+
+        // What a careless publisher in another language might send: not JSON at all.
+        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", MessageId = Guid.NewGuid().ToString() };
+        await channel.BasicPublishAsync("create-avatar-session", "", mandatory: false, properties, Encoding.UTF8.GetBytes("{ this is not json"));
+
+        for (var i = 0; i < 100 && await ErrorCountAsync(connection) == before; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(before + 1, await ErrorCountAsync(connection));
+        await CreateSessionAsync();
+    }
+
+    /// <summary>Messages in the error queue, which MassTransit creates on the first fault.</summary>
+    private static async Task<uint> ErrorCountAsync(IConnection connection)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync("create-avatar-session_error")).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return 0;
+        }
     }
 }

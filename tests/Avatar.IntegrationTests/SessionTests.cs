@@ -174,4 +174,23 @@ public sealed class SessionTests(AvatarFixture fixture) : AvatarTest(fixture)
 
         Assert.StartsWith(Simulator.BaseAddress.ToString().TrimEnd('/') + "/h5/", created.H5Link);
     }
+
+    [Fact]
+    public async Task Verification_still_pending_when_the_session_expires_fails_with_token_expired()
+    {
+        // xcompute keeps saying "not finished"; the worker's own clock ends it.
+        var settings = new Dictionary<string, string> { ["Avatar:SessionLifetime"] = "00:00:03", ["Avatar:VerificationGrace"] = "00:00:01" };
+        await Fixture.WithWorkerAsync(settings, async () =>
+        {
+            var created = await CreateSessionAsync();
+            Assert.InRange(created.ExpiresAt - DateTimeOffset.UtcNow, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+
+            await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
+
+            var failed = await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == created.SessionId);
+            Assert.Equal(AvatarErrorCodes.TokenExpired, failed.ErrorCode);
+            Assert.Contains("create a new session", failed.Reason);
+            Assert.True((await Simulator.StatsAsync()).Count($"verify:{CallbackFor(created.SessionId)}") >= 2);
+        });
+    }
 }

@@ -2,7 +2,6 @@ using Avatar.Persistence;
 using Avatar.Worker.Polling;
 using Avatar.Worker.Workflows;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 
 namespace Avatar.Worker.Consumers;
 
@@ -12,20 +11,12 @@ public sealed class PollSessionConsumer(AvatarDbContext db, SessionSteps steps, 
     public async Task Consume(ConsumeContext<PollSession> context)
     {
         var (sessionId, lease) = context.Message;
-        if (!await db.Sessions.TryHoldAsync(sessionId, lease, schedule.Now, schedule.Lease, context.CancellationToken))
+        if (await context.HoldAsync<AvatarSession>(db, sessionId, lease, schedule, Outcomes.For) is not { } session)
         {
-            // A stale claim, or a redelivery after the step was stored: then the event may not have left yet.
-            var row = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, context.CancellationToken);
-            if (row is { NextPollAt: null } && row.LeaseToken == lease)
-            {
-                await context.PublishOutcomeAsync(Outcomes.For(row));
-            }
-
             logger.LogDebug("Skipped a stale poll of session {SessionId}", sessionId);
             return;
         }
 
-        var session = await db.Sessions.SingleAsync(s => s.Id == sessionId, context.CancellationToken);
         var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
         await context.SaveAndPublishAsync(db, outcome, logger);
     }

@@ -101,6 +101,28 @@ public sealed class AvatarFixture : IAsyncLifetime
 
     public Task<WorkerInstance> StartWorkerAsync() => WorkerInstance.StartAsync(WorkerSettings());
 
+    /// <summary>Runs <paramref name="scenario"/> with one worker, configured with <paramref name="overrides"/>, in place of the usual one.</summary>
+    public async Task WithWorkerAsync(IReadOnlyDictionary<string, string> overrides, Func<Task> scenario)
+    {
+        await Worker!.DisposeAsync();
+        Worker = null;
+        try
+        {
+            var settings = WorkerSettings();
+            foreach (var (key, value) in overrides)
+            {
+                settings[key] = value;
+            }
+
+            await using var special = await WorkerInstance.StartAsync(settings);
+            await scenario();
+        }
+        finally
+        {
+            Worker = await StartWorkerAsync();
+        }
+    }
+
     public string ApiKey => apiKey;
 
     public AvatarDbContext Db() =>
