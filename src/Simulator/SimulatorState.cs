@@ -49,11 +49,13 @@ public sealed class RequestStats
     public object Snapshot() => new
     {
         counts = counts.ToDictionary(),
-        polls = polls.ToDictionary(p => p.Key, p => new { count = p.Value.Count, maxConcurrent = p.Value.MaxConcurrent }),
+        polls = polls.ToDictionary(p => p.Key, p => new { count = p.Value.Count, maxConcurrent = p.Value.MaxConcurrent, startedAt = p.Value.StartedAt }),
     };
 
     private sealed class PollCounter
     {
+        private const int KeptStarts = 100;
+        private readonly ConcurrentQueue<DateTimeOffset> starts = new();
         private int inFlight;
         private int count;
         private int maxConcurrent;
@@ -62,9 +64,16 @@ public sealed class RequestStats
 
         public int MaxConcurrent => Volatile.Read(ref maxConcurrent);
 
+        /// <summary>When the first polls of this task arrived, so a test can measure the waits between them.</summary>
+        public DateTimeOffset[] StartedAt => [.. starts];
+
         public IDisposable Enter()
         {
-            Interlocked.Increment(ref count);
+            if (Interlocked.Increment(ref count) <= KeptStarts)
+            {
+                starts.Enqueue(DateTimeOffset.UtcNow);
+            }
+
             var now = Interlocked.Increment(ref inFlight);
             int seen;
             while (now > (seen = Volatile.Read(ref maxConcurrent)) && Interlocked.CompareExchange(ref maxConcurrent, now, seen) != seen)

@@ -120,6 +120,44 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
         Assert.True(polls >= 7, $"six failed polls and at least one good one were expected, saw {polls}");
     }
 
+    [Fact]
+    public async Task Retry_after_is_honoured_between_polls()
+    {
+        var groupId = await Simulator.MintGroupAsync();
+        await Simulator.AddFaultAsync(new FaultRule("429", Method: "GET", PathPrefix: "/v1/tasks", RetryAfterSeconds: 3));
+        var command = Submission(groupId, "front");
+
+        await Fixture.Publish(command);
+
+        await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
+        var polls = await PollsOf(command.SubmissionId);
+        // The backoff alone would wait about 0.3 s.
+        Assert.True(polls.StartedAt[1] - polls.StartedAt[0] >= TimeSpan.FromSeconds(2.9), $"second poll came {polls.StartedAt[1] - polls.StartedAt[0]} after the 429");
+    }
+
+    [Fact]
+    public async Task Retry_after_never_pushes_a_poll_past_the_deadline()
+    {
+        var groupId = await Simulator.MintGroupAsync();
+        await Simulator.AddFaultAsync(new FaultRule("429", Method: "GET", PathPrefix: "/v1/tasks", RetryAfterSeconds: 600));
+        var command = Submission(groupId, "front");
+
+        await Fixture.Publish(command);
+
+        // The deadline is 15 s after the command: the last poll happens then, and the finished review is picked up.
+        await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId, TimeSpan.FromSeconds(30));
+        var polls = await PollsOf(command.SubmissionId);
+        Assert.Equal(2, polls.Count);
+        Assert.InRange(polls.StartedAt[1] - polls.StartedAt[0], TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(16));
+    }
+
+    private async Task<PollStats> PollsOf(Guid submissionId)
+    {
+        await using var db = Fixture.Db();
+        var taskId = (await db.Submissions.SingleAsync(s => s.Id == submissionId)).TaskId!;
+        return (await Simulator.StatsAsync()).Polls[taskId];
+    }
+
     [Theory]
     [InlineData("503")]
     [InlineData("429")]

@@ -1,3 +1,6 @@
+using Avatar.Worker.XCompute;
+using Microsoft.Extensions.Options;
+
 namespace Avatar.Worker.Workflows;
 
 public static class Extensions
@@ -8,6 +11,10 @@ public static class Extensions
         services.AddOptions<WorkflowOptions>()
             .BindConfiguration(WorkflowOptions.Section)
             .ValidateDataAnnotations()
+            .Validate<IOptions<XComputeOptions>>(
+                // One step makes at most two xcompute calls; a lease shorter than that could let two instances work one row.
+                (workflow, xcompute) => workflow.Polling.Lease > 2 * xcompute.Value.RequestTimeout,
+                "Avatar:Polling:Lease must be more than twice XCompute:RequestTimeout.")
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);

@@ -54,4 +54,4 @@ public sealed record SimulatorStats(Dictionary<string, int> Counts, Dictionary<s
     public int CountStartingWith(string prefix) => Counts.Where(c => c.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(c => c.Value);
 }
 
-public sealed record PollStats(int Count, int MaxConcurrent);
+public sealed record PollStats(int Count, int MaxConcurrent, DateTimeOffset[] StartedAt);
