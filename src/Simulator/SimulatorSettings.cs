@@ -56,6 +56,9 @@ public sealed record SimulatorSettings
 
     public int RetryAfterSeconds { get; init; } = 1;
 
+    /// <summary>The status a review task shows while it runs; set it to something undocumented to test the client.</summary>
+    public string InProgressStatus { get; init; } = "processing";
+
     /// <summary>The address H5 links point at; by default the one the request came in on.</summary>
     public string? PublicBaseUrl { get; init; }
 }

@@ -28,7 +28,7 @@ internal static class TaskView
                 RenderVerification(view, verification, settings, now);
                 break;
             case ReviewTask review:
-                RenderReview(view, review, now);
+                RenderReview(view, review, settings, now);
                 break;
         }
 
@@ -60,12 +60,12 @@ internal static class TaskView
         }
     }
 
-    private static void RenderReview(JsonObject view, ReviewTask task, DateTimeOffset now)
+    private static void RenderReview(JsonObject view, ReviewTask task, SimulatorSettings settings, DateTimeOffset now)
     {
         var elapsed = now - task.Created;
         if (elapsed < task.Duration || task.Assets.Any(a => a.Outcome == AssetOutcome.Stuck))
         {
-            view["status"] = "processing";
+            view["status"] = settings.InProgressStatus;
             view["progress"] = 10 + (int)(80 * Math.Min(1, elapsed / task.Duration));
             view["estimated_time"] = (int)task.Duration.TotalSeconds;
             return;

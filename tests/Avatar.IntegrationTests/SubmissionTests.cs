@@ -70,6 +70,21 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
         Assert.Equal(["reject-a", "reject-b"], rejected.FailedAssets.Select(a => a.Name));
     }
 
+    [Theory]
+    [InlineData("pending")]
+    [InlineData("queued_for_review")]
+    public async Task Pending_and_undocumented_statuses_keep_the_review_polling(string status)
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:02", inProgressStatus = status });
+        var groupId = await Simulator.MintGroupAsync();
+        var command = Submission(groupId, "front");
+
+        await Fixture.Publish(command);
+
+        await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
+        Assert.True((await PollsOf(command.SubmissionId)).Count >= 3);
+    }
+
     [Fact]
     public async Task Image_submission_is_approved()
     {
