@@ -39,6 +39,8 @@ public sealed class AvatarSession : IPolled
 
     public int PollAttempts { get; set; }
 
+    public int UnfinishedAttempts { get; set; }
+
     public Guid? LeaseToken { get; set; }
 
     public DateTimeOffset? LeaseExpiresAt { get; set; }

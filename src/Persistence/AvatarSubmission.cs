@@ -44,6 +44,8 @@ public sealed class AvatarSubmission : IPolled
 
     public int PollAttempts { get; set; }
 
+    public int UnfinishedAttempts { get; set; }
+
     public Guid? LeaseToken { get; set; }
 
     public DateTimeOffset? LeaseExpiresAt { get; set; }

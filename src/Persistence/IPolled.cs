@@ -17,6 +17,9 @@ public interface IPolled
 
     DateTimeOffset? LeaseExpiresAt { get; set; }
 
+    /// <summary>Attempts in a row that began work under a claim but stored nothing (the worker threw or died).</summary>
+    int UnfinishedAttempts { get; set; }
+
     /// <summary>When the current step gives up.</summary>
     DateTimeOffset Deadline { get; set; }
 

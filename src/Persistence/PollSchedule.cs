@@ -49,7 +49,8 @@ public static class PollSchedule
 
     /// <summary>
     /// Starts work under a claim: succeeds only while the claim is still the row's and unexpired, and then
-    /// extends it by <paramref name="lease"/> from now, which is longer than one xcompute call may take.
+    /// extends it by <paramref name="lease"/> from now, which is longer than one xcompute call may take. Each start
+    /// counts as unfinished until the step is stored.
     /// </summary>
     public static async Task<bool> TryHoldAsync<T>(
         this DbSet<T> rows, Guid id, Guid leaseToken, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
@@ -57,7 +58,9 @@ public static class PollSchedule
     {
         var held = await rows
             .Where(x => x.Id == id && x.LeaseToken == leaseToken && x.LeaseExpiresAt > now)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.LeaseExpiresAt, now + lease), cancellationToken);
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(x => x.LeaseExpiresAt, now + lease).SetProperty(x => x.UnfinishedAttempts, x => x.UnfinishedAttempts + 1),
+                cancellationToken);
         return held == 1;
     }
 
@@ -66,6 +69,7 @@ public static class PollSchedule
     {
         row.NextPollAt = next;
         row.LeaseExpiresAt = null;
+        row.UnfinishedAttempts = 0;
         row.PollAttempts = next is null ? row.PollAttempts : row.PollAttempts + 1;
         row.UpdatedAt = now;
     }

@@ -71,4 +71,9 @@ public sealed class Schedule(IOptions<WorkflowOptions> options, TimeProvider clo
     }
 
     public TimeSpan Lease => polling.Lease;
+
+    /// <summary>The row's steps keep failing inside the worker: stop trying rather than loop through the error queue.</summary>
+    public bool IsStuck(IPolled row) => row.UnfinishedAttempts > polling.MaxUnfinishedAttempts;
+
+    public const string StuckReason = "the worker kept failing on this row (see its log and the _error queues) and gave up";
 }

@@ -16,6 +16,12 @@ public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOp
     {
         switch (session.State)
         {
+            case SessionState.Creating when schedule.IsStuck(session):
+                Fail(session, SessionState.CreationFailed, AvatarErrorCodes.UpstreamError, Schedule.StuckReason);
+                break;
+            case SessionState.Verifying when schedule.IsStuck(session):
+                Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.UpstreamError, Schedule.StuckReason);
+                break;
             case SessionState.Creating:
                 await CreateAsync(session, cancellationToken);
                 break;

@@ -11,11 +11,17 @@ namespace Avatar.Worker.Workflows;
 public sealed class SubmissionSteps(
     XComputeClient xcompute, AvatarDbContext db, Schedule schedule, IOptions<WorkflowOptions> options, ILogger<SubmissionSteps> logger)
 {
+    // The column's length: a status is only informational, so a longer undocumented one is cut rather than refused.
+    private const int MaxStatusLength = 64;
+
     /// <summary>Advances <paramref name="submission"/> and returns its outcome event once the review has ended.</summary>
     public async Task<object?> AdvanceAsync(AvatarSubmission submission, CancellationToken cancellationToken)
     {
         switch (submission.State)
         {
+            case SubmissionState.Pending or SubmissionState.InReview when schedule.IsStuck(submission):
+                Reject(submission, AvatarErrorCodes.UpstreamError, Schedule.StuckReason);
+                break;
             case SubmissionState.Pending:
                 await SubmitAsync(submission, cancellationToken);
                 break;
@@ -118,7 +124,7 @@ public sealed class SubmissionSteps(
 
     private void Apply(AvatarSubmission submission, TaskSnapshot task)
     {
-        submission.TaskStatus = task.Status;
+        submission.TaskStatus = task.Status.Length <= MaxStatusLength ? task.Status : task.Status[..MaxStatusLength];
         submission.Progress = task.Progress ?? submission.Progress;
 
         switch (task.Status)

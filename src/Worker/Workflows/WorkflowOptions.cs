@@ -41,6 +41,13 @@ public sealed class PollingOptions
     /// <summary>How long a claim on a row lasts. Must exceed one xcompute call (XCompute:RequestTimeout) by a margin.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How many attempts in a row may start work on a row and store nothing (the worker threw or died) before the row
+    /// is ended with <c>upstream_error</c>. Each message retry counts, so 20 is about five messages.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxUnfinishedAttempts { get; set; } = 20;
+
     /// <summary>How often each worker instance looks for due rows.</summary>
     public TimeSpan DispatchInterval { get; set; } = TimeSpan.FromSeconds(1);
 

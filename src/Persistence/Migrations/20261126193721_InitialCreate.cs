@@ -36,6 +36,7 @@ namespace Avatar.Persistence.Migrations
                     Deadline = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     NextPollAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     PollAttempts = table.Column<int>(type: "integer", nullable: false),
+                    UnfinishedAttempts = table.Column<int>(type: "integer", nullable: false),
                     LeaseToken = table.Column<Guid>(type: "uuid", nullable: true),
                     LeaseExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
@@ -66,6 +67,7 @@ namespace Avatar.Persistence.Migrations
                     Deadline = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     NextPollAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     PollAttempts = table.Column<int>(type: "integer", nullable: false),
+                    UnfinishedAttempts = table.Column<int>(type: "integer", nullable: false),
                     LeaseToken = table.Column<Guid>(type: "uuid", nullable: true),
                     LeaseExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     Assets = table.Column<string>(type: "jsonb", nullable: true),
