@@ -182,8 +182,9 @@ public sealed class SessionTests(AvatarFixture fixture) : AvatarTest(fixture)
         var settings = new Dictionary<string, string> { ["Avatar:SessionLifetime"] = "00:00:03", ["Avatar:VerificationGrace"] = "00:00:01" };
         await Fixture.WithWorkerAsync(settings, async () =>
         {
+            var before = DateTimeOffset.UtcNow;
             var created = await CreateSessionAsync();
-            Assert.InRange(created.ExpiresAt - DateTimeOffset.UtcNow, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+            Assert.InRange(created.ExpiresAt, before.AddSeconds(3), DateTimeOffset.UtcNow.AddSeconds(3));
 
             await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
 

@@ -251,7 +251,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
         await WaitUntil(() =>
         {
             using var db = Fixture.Db();
-            taskId = db.Submissions.Single(s => s.Id == command.SubmissionId).TaskId;
+            taskId = db.Submissions.Where(s => s.Id == command.SubmissionId).Select(s => s.TaskId).SingleOrDefault();
             return taskId is not null;
         });
         await Simulator.CancelTaskAsync(taskId!);
