@@ -53,6 +53,7 @@ public sealed class ScalingTests(AvatarFixture fixture) : AvatarTest(fixture)
         {
             using (var doomed = WorkerProcess.Start(Fixture.WorkerSettings()))
             {
+                await doomed.WaitUntilStartedAsync(TimeSpan.FromMinutes(1));
                 await Fixture.Publish(command);
                 await WaitUntil(() => PolledAtLeastOnce(command.SubmissionId), seconds: 40);
                 doomed.Kill();

@@ -37,7 +37,7 @@ public sealed class AvatarFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Services = await Infrastructure.Services.StartAsync();
+        Services = await Avatar.Testing.Services.StartAsync();
         ConnectionString = await Services.CreateDatabaseAsync(databaseName);
 
         simulator = SimulatorApp.Build(["--urls=http://127.0.0.1:0", $"--Simulator:ApiKey={apiKey}", "--Logging:LogLevel:Default=Warning"]);

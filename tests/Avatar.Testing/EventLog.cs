@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Avatar.Contracts;
 using MassTransit;
 
-namespace Avatar.IntegrationTests.Infrastructure;
+namespace Avatar.Testing;
 
 /// <summary>Every event the worker published during the run, as another service would receive it from RabbitMQ.</summary>
 public sealed class EventLog

@@ -2,7 +2,7 @@ using Npgsql;
 using Testcontainers.PostgreSql;
 using Testcontainers.RabbitMq;
 
-namespace Avatar.IntegrationTests.Infrastructure;
+namespace Avatar.Testing;
 
 /// <summary>
 /// The real RabbitMQ and PostgreSQL the suite runs on: those <c>./test.sh</c> started (announced through

@@ -2,7 +2,7 @@ using Avatar.Worker;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Avatar.IntegrationTests.Infrastructure;
+namespace Avatar.Testing;
 
 /// <summary>One worker instance, composed exactly as <c>Program.cs</c> composes it, running in this process.</summary>
 public sealed class WorkerInstance : IAsyncDisposable

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Avatar.Simulator;
 
-namespace Avatar.IntegrationTests.Infrastructure;
+namespace Avatar.Testing;
 
 /// <summary>The simulator's control side: the person on the H5 page, the switches, the fault plan and the counters.</summary>
 public sealed class SimulatorClient(HttpClient http)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The benchmark: submissions through worker processes against the simulator, on real RabbitMQ and PostgreSQL.
+# Prints throughput, time to outcome, polls per review, overlapping polls (must be 1) and worker peak memory.
+#   ./bench.sh [--submissions 200] [--workers 2] [--review-seconds 10] [--latency-ms 20]
+set -euo pipefail
+cd "$(dirname "$0")"
+LOG_PREFIX=bench
+source scripts/services.sh
+dotnet_check
+trap services_down EXIT
+
+if docker_available; then
+  unset AVATAR_DB # the harness starts containers through Testcontainers
+else
+  services_up
+  rabbitmq_fresh_vhost "avatar-bench"
+fi
+
+mkdir -p .run
+dotnet build Worker.sln -c Release -nologo -v quiet >.run/build.log 2>&1 || { cat .run/build.log >&2; exit 1; }
+dotnet tests/Avatar.Benchmarks/bin/Release/net10.0/Avatar.Benchmarks.dll "$@"

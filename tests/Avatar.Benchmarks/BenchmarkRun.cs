@@ -1,0 +1,179 @@
+using Stopwatch = System.Diagnostics.Stopwatch;
+using Avatar.Contracts;
+using Avatar.Simulator;
+using Avatar.Testing;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Avatar.Benchmarks;
+
+/// <summary>
+/// One benchmark: the simulator in this process, <see cref="BenchmarkOptions.Workers"/> worker processes with their
+/// production timings (2 s first wait, ×1.5, 30 s cap), and a client bus that publishes the submissions.
+/// </summary>
+public sealed class BenchmarkRun : IAsyncDisposable
+{
+    private readonly BenchmarkOptions options;
+    private readonly string database = $"avatar_bench_{Guid.NewGuid():N}";
+    private readonly string apiKey = $"bench-{Guid.NewGuid():N}";
+    private readonly EventLog events = new();
+    private readonly List<WorkerProcess> workers = [];
+    private Services services = null!;
+    private WebApplication simulator = null!;
+    private IHost client = null!;
+
+    private BenchmarkRun(BenchmarkOptions options) => this.options = options;
+
+    public SimulatorClient Simulator { get; private set; } = null!;
+
+    public static async Task<BenchmarkRun> StartAsync(BenchmarkOptions options)
+    {
+        var run = new BenchmarkRun(options);
+        await run.StartAsync();
+        return run;
+    }
+
+    private async Task StartAsync()
+    {
+        services = await Services.StartAsync();
+        var connectionString = await services.CreateDatabaseAsync(database);
+
+        simulator = SimulatorApp.Build(
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--Simulator:ApiKey={apiKey}",
+            $"--Simulator:ReviewDuration={options.ReviewDuration}",
+            $"--Simulator:LatencyMs={options.LatencyMs}",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await simulator.StartAsync();
+        var address = simulator.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        Simulator = new SimulatorClient(new HttpClient { BaseAddress = new Uri(address) });
+
+        var workerSettings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Avatar"] = connectionString,
+            ["RabbitMq:Host"] = services.AmqpHost,
+            ["RabbitMq:Port"] = services.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RabbitMq:VHost"] = services.AmqpVirtualHost,
+            ["RabbitMq:User"] = services.AmqpUser,
+            ["RabbitMq:Pass"] = services.AmqpPassword,
+            ["XCompute:BaseUrl"] = address,
+            ["XCompute:ApiKey"] = apiKey,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        for (var i = 0; i < options.Workers; i++)
+        {
+            workers.Add(WorkerProcess.Start(workerSettings));
+        }
+
+        await Task.WhenAll(workers.Select(w => w.WaitUntilStartedAsync(TimeSpan.FromMinutes(2))));
+
+        client = Host.CreateDefaultBuilder()
+            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
+            .ConfigureServices(s =>
+            {
+                s.AddSingleton(events);
+                s.AddMassTransit(x =>
+                {
+                    x.AddConsumer<EventRecorder>();
+                    x.UsingRabbitMq((context, cfg) =>
+                    {
+                        cfg.Host(services.AmqpHost, (ushort)services.AmqpPort, services.AmqpVirtualHost, h =>
+                        {
+                            h.Username(services.AmqpUser);
+                            h.Password(services.AmqpPassword);
+                        });
+                        cfg.ReceiveEndpoint($"avatar-bench-events-{Guid.NewGuid():N}", e =>
+                        {
+                            e.AutoDelete = true;
+                            e.Durable = false;
+                            e.ConfigureConsumer<EventRecorder>(context);
+                        });
+                    });
+                });
+            })
+            .Build();
+        await client.StartAsync();
+    }
+
+    public async Task<BenchmarkResult> ExecuteAsync()
+    {
+        var bus = client.Services.GetRequiredService<IBus>();
+        var groupId = await Simulator.MintGroupAsync();
+
+        var commands = Enumerable.Range(0, options.Submissions)
+            .Select(i => new SubmitAvatarAssets(
+                Guid.NewGuid(),
+                groupId,
+                [
+                    new AvatarAssetSource($"https://cdn.example/bench/{i}/front.mp4", "front"),
+                    new AvatarAssetSource($"https://cdn.example/bench/{i}/side.mp4", i % 4 == 0 ? "side-reject" : "side"),
+                ]))
+            .ToList();
+
+        var published = new Dictionary<Guid, long>();
+        var clock = Stopwatch.StartNew();
+        foreach (var command in commands)
+        {
+            published[command.SubmissionId] = clock.ElapsedTicks;
+            await bus.Publish(command);
+        }
+
+        var finished = new Dictionary<Guid, long>();
+        var deadline = options.ReviewDuration + TimeSpan.FromMinutes(5);
+        while (finished.Count < commands.Count && clock.Elapsed < deadline)
+        {
+            foreach (var outcome in events.All<object>(_ => true))
+            {
+                var id = outcome switch
+                {
+                    AvatarAssetsApproved a => a.SubmissionId,
+                    AvatarAssetsRejected r => r.SubmissionId,
+                    _ => Guid.Empty,
+                };
+                if (published.ContainsKey(id))
+                {
+                    finished.TryAdd(id, clock.ElapsedTicks);
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        var wall = clock.Elapsed;
+        var stats = await Simulator.StatsAsync();
+        var reviewPolls = stats.Polls.Where(p => stats.Counts.ContainsKey($"review:{groupId}:{p.Key}")).Select(p => p.Value).ToList();
+        return new BenchmarkResult(
+            Submitted: commands.Count,
+            Finished: finished.Count,
+            Approved: events.All<AvatarAssetsApproved>(e => published.ContainsKey(e.SubmissionId)).Select(e => e.SubmissionId).Distinct().Count(),
+            PartlyRejected: events.All<AvatarAssetsRejected>(e => published.ContainsKey(e.SubmissionId) && e.UsableAssets.Count > 0).Select(e => e.SubmissionId).Distinct().Count(),
+            Wall: wall,
+            TimesToOutcome: finished.Select(f => TimeSpan.FromSeconds((f.Value - published[f.Key]) / (double)Stopwatch.Frequency)).Order().ToList(),
+            PollsPerReview: reviewPolls.Select(p => p.Count).ToList(),
+            MaxConcurrentPolls: reviewPolls.Count == 0 ? 0 : reviewPolls.Max(p => p.MaxConcurrent),
+            XComputeRequests: stats.Count("requests"),
+            WorkerPeakResidentBytes: workers.Select(w => w.PeakResidentBytes()).ToList());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in workers)
+        {
+            worker.Stop();
+            worker.Dispose();
+        }
+
+        await client.StopAsync();
+        client.Dispose();
+        await simulator.DisposeAsync();
+        await services.DropDatabaseAsync(database);
+        await services.DisposeAsync();
+    }
+}
