@@ -49,8 +49,6 @@ public sealed class AvatarSubmission : IPolled
     public Guid? LeaseToken { get; set; }
 
     public DateTimeOffset? LeaseExpiresAt { get; set; }
-
-    public bool IsFinished => State is SubmissionState.Approved or SubmissionState.Rejected;
 }
 
 public sealed class SubmittedAsset

@@ -18,7 +18,6 @@ internal sealed class AvatarSubmissionConfiguration : IEntityTypeConfiguration<A
         builder.Property(x => x.TaskStatus).HasMaxLength(64);
         builder.Property(x => x.ErrorCode).HasMaxLength(64);
         builder.Property(x => x.ErrorReason).HasMaxLength(2048);
-        builder.Ignore(x => x.IsFinished);
         builder.OwnsMany(x => x.Assets, a => a.ToJson("Assets"));
         builder.OwnsMany(x => x.UsableAssets, a => a.ToJson("UsableAssets"));
         builder.OwnsMany(x => x.FailedAssets, a => a.ToJson("FailedAssets"));
