@@ -1,14 +1,10 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
 using Avatar.Contracts;
-using Avatar.Simulator;
 using Avatar.Testing;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Avatar.Benchmarks;
 
@@ -43,30 +39,11 @@ public sealed class BenchmarkRun : IAsyncDisposable
         services = await Services.StartAsync();
         var connectionString = await services.CreateDatabaseAsync(database);
 
-        simulator = SimulatorApp.Build(
-        [
-            "--urls=http://127.0.0.1:0",
-            $"--Simulator:ApiKey={apiKey}",
-            $"--Simulator:ReviewDuration={options.ReviewDuration}",
-            $"--Simulator:LatencyMs={options.LatencyMs}",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
-        await simulator.StartAsync();
-        var address = simulator.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Simulator = new SimulatorClient(new HttpClient { BaseAddress = new Uri(address) });
+        (simulator, Simulator) = await Harness.StartSimulatorAsync(
+            apiKey, $"--Simulator:ReviewDuration={options.ReviewDuration}", $"--Simulator:LatencyMs={options.LatencyMs}");
 
-        var workerSettings = new Dictionary<string, string>
-        {
-            ["ConnectionStrings:Avatar"] = connectionString,
-            ["RabbitMq:Host"] = services.AmqpHost,
-            ["RabbitMq:Port"] = services.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RabbitMq:VHost"] = services.AmqpVirtualHost,
-            ["RabbitMq:User"] = services.AmqpUser,
-            ["RabbitMq:Pass"] = services.AmqpPassword,
-            ["XCompute:BaseUrl"] = address,
-            ["XCompute:ApiKey"] = apiKey,
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        // Production timings: only the connections differ.
+        var workerSettings = Harness.WorkerSettings(services, connectionString, Simulator.BaseAddress, apiKey);
         for (var i = 0; i < options.Workers; i++)
         {
             workers.Add(WorkerProcess.Start(workerSettings));
@@ -74,32 +51,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
 
         await Task.WhenAll(workers.Select(w => w.WaitUntilStartedAsync(TimeSpan.FromMinutes(2))));
 
-        client = Host.CreateDefaultBuilder()
-            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
-            .ConfigureServices(s =>
-            {
-                s.AddSingleton(events);
-                s.AddMassTransit(x =>
-                {
-                    x.AddConsumer<EventRecorder>();
-                    x.UsingRabbitMq((context, cfg) =>
-                    {
-                        cfg.Host(services.AmqpHost, (ushort)services.AmqpPort, services.AmqpVirtualHost, h =>
-                        {
-                            h.Username(services.AmqpUser);
-                            h.Password(services.AmqpPassword);
-                        });
-                        cfg.ReceiveEndpoint($"avatar-bench-events-{Guid.NewGuid():N}", e =>
-                        {
-                            e.AutoDelete = true;
-                            e.Durable = false;
-                            e.ConfigureConsumer<EventRecorder>(context);
-                        });
-                    });
-                });
-            })
-            .Build();
-        await client.StartAsync();
+        client = await Harness.StartOtherServicesAsync(services, events);
     }
 
     public async Task<BenchmarkResult> ExecuteAsync()

@@ -90,16 +90,7 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
     [Fact]
     public async Task Unreadable_message_ends_in_the_error_queue_and_the_worker_keeps_consuming()
     {
-        var services = Fixture.Services;
-        var factory = new ConnectionFactory
-        {
-            HostName = services.AmqpHost,
-            Port = services.AmqpPort,
-            VirtualHost = services.AmqpVirtualHost,
-            UserName = services.AmqpUser,
-            Password = services.AmqpPassword,
-        };
-        await using var connection = await factory.CreateConnectionAsync();
+        await using var connection = await Fixture.Services.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         var before = await ErrorCountAsync(connection);
 

@@ -69,15 +69,7 @@ public sealed class WireFormatTests(AvatarFixture fixture) : AvatarTest(fixture)
 
     private async Task<IChannel> ConnectAsync()
     {
-        var services = Fixture.Services;
-        connection ??= await new ConnectionFactory
-        {
-            HostName = services.AmqpHost,
-            Port = services.AmqpPort,
-            VirtualHost = services.AmqpVirtualHost,
-            UserName = services.AmqpUser,
-            Password = services.AmqpPassword,
-        }.CreateConnectionAsync();
+        connection ??= await Fixture.Services.ConnectAsync();
         return await connection.CreateChannelAsync();
     }
 

@@ -69,6 +69,16 @@ public sealed class Services : IAsyncDisposable
         return services;
     }
 
+    /// <summary>A plain RabbitMQ connection, for playing a publisher or subscriber that does not use MassTransit.</summary>
+    public Task<RabbitMQ.Client.IConnection> ConnectAsync() => new RabbitMQ.Client.ConnectionFactory
+    {
+        HostName = AmqpHost,
+        Port = AmqpPort,
+        VirtualHost = AmqpVirtualHost,
+        UserName = AmqpUser,
+        Password = AmqpPassword,
+    }.CreateConnectionAsync();
+
     /// <summary>Creates an empty database for this run and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string name)
     {

@@ -1,14 +1,9 @@
-using Avatar.Contracts;
 using Avatar.Persistence;
-using Avatar.Simulator;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Avatar.IntegrationTests.Infrastructure;
 
@@ -40,64 +35,28 @@ public sealed class AvatarFixture : IAsyncLifetime
         Services = await Avatar.Testing.Services.StartAsync();
         ConnectionString = await Services.CreateDatabaseAsync(databaseName);
 
-        simulator = SimulatorApp.Build(["--urls=http://127.0.0.1:0", $"--Simulator:ApiKey={apiKey}", "--Logging:LogLevel:Default=Warning"]);
-        await simulator.StartAsync();
-        var address = simulator.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Simulator = new SimulatorClient(new HttpClient { BaseAddress = new Uri(address) });
-
-        otherServices = Host.CreateDefaultBuilder()
-            .ConfigureServices(services =>
-            {
-                services.AddSingleton(Events);
-                services.AddMassTransit(x =>
-                {
-                    x.AddConsumer<EventRecorder>();
-                    x.UsingRabbitMq((context, cfg) =>
-                    {
-                        cfg.Host(Services.AmqpHost, (ushort)Services.AmqpPort, Services.AmqpVirtualHost, h =>
-                        {
-                            h.Username(Services.AmqpUser);
-                            h.Password(Services.AmqpPassword);
-                        });
-                        cfg.ReceiveEndpoint($"avatar-tests-events-{Guid.NewGuid():N}", e =>
-                        {
-                            e.AutoDelete = true;
-                            e.Durable = false;
-                            e.ConfigureConsumer<EventRecorder>(context);
-                        });
-                    });
-                });
-            })
-            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
-            .Build();
-        await otherServices.StartAsync();
+        (simulator, Simulator) = await Harness.StartSimulatorAsync(apiKey);
+        otherServices = await Harness.StartOtherServicesAsync(Services, Events);
         Bus = otherServices.Services.GetRequiredService<IBus>();
 
         Worker = await StartWorkerAsync();
     }
 
     /// <summary>The settings a worker of this run gets: the run's database, broker and simulator, and quick timings.</summary>
-    public Dictionary<string, string> WorkerSettings(int? dispatchIntervalMs = null) => new()
+    public Dictionary<string, string> WorkerSettings()
     {
-        ["ConnectionStrings:Avatar"] = ConnectionString,
-        ["RabbitMq:Host"] = Services.AmqpHost,
-        ["RabbitMq:Port"] = Services.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["RabbitMq:VHost"] = Services.AmqpVirtualHost,
-        ["RabbitMq:User"] = Services.AmqpUser,
-        ["RabbitMq:Pass"] = Services.AmqpPassword,
-        ["XCompute:BaseUrl"] = Simulator.BaseAddress.ToString(),
-        ["XCompute:ApiKey"] = apiKey,
-        ["XCompute:RequestTimeout"] = "00:00:03",
-        ["Avatar:ReviewTimeout"] = "00:00:15",
-        ["Avatar:Polling:InitialDelay"] = "00:00:00.300",
-        ["Avatar:Polling:MaxDelay"] = "00:00:01",
-        ["Avatar:Polling:Lease"] = "00:00:08",
-        ["Avatar:Polling:DispatchInterval"] = TimeSpan.FromMilliseconds(dispatchIntervalMs ?? 200).ToString(),
-        ["Messaging:RetryIntervals:0"] = "00:00:00.100",
-        ["Messaging:RetryIntervals:1"] = "00:00:00.500",
-        ["Messaging:RetryIntervals:2"] = "00:00:01",
-        ["Logging:LogLevel:Default"] = "Warning",
-    };
+        var settings = Harness.WorkerSettings(Services, ConnectionString, Simulator.BaseAddress, apiKey);
+        settings["XCompute:RequestTimeout"] = "00:00:03";
+        settings["Avatar:ReviewTimeout"] = "00:00:15";
+        settings["Avatar:Polling:InitialDelay"] = "00:00:00.300";
+        settings["Avatar:Polling:MaxDelay"] = "00:00:01";
+        settings["Avatar:Polling:Lease"] = "00:00:08";
+        settings["Avatar:Polling:DispatchInterval"] = "00:00:00.200";
+        settings["Messaging:RetryIntervals:0"] = "00:00:00.100";
+        settings["Messaging:RetryIntervals:1"] = "00:00:00.500";
+        settings["Messaging:RetryIntervals:2"] = "00:00:01";
+        return settings;
+    }
 
     public Task<WorkerInstance> StartWorkerAsync() => WorkerInstance.StartAsync(WorkerSettings());
 

@@ -1,0 +1,69 @@
+using Avatar.Simulator;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Avatar.Testing;
+
+/// <summary>The pieces around the worker that the integration tests and the benchmark both start.</summary>
+public static class Harness
+{
+    /// <summary>The simulator on a free loopback port, accepting <paramref name="apiKey"/>; <paramref name="settings"/> are more <c>--Key=Value</c> arguments.</summary>
+    public static async Task<(WebApplication App, SimulatorClient Client)> StartSimulatorAsync(string apiKey, params string[] settings)
+    {
+        var app = SimulatorApp.Build(["--urls=http://127.0.0.1:0", $"--Simulator:ApiKey={apiKey}", "--Logging:LogLevel:Default=Warning", .. settings]);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return (app, new SimulatorClient(new HttpClient { BaseAddress = new Uri(address) }));
+    }
+
+    /// <summary>A bus playing the services around the worker: it publishes commands and records every event in <paramref name="events"/>.</summary>
+    public static async Task<IHost> StartOtherServicesAsync(Services services, EventLog events)
+    {
+        var host = Host.CreateDefaultBuilder()
+            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
+            .ConfigureServices(s =>
+            {
+                s.AddSingleton(events);
+                s.AddMassTransit(x =>
+                {
+                    x.AddConsumer<EventRecorder>();
+                    x.UsingRabbitMq((context, cfg) =>
+                    {
+                        cfg.Host(services.AmqpHost, (ushort)services.AmqpPort, services.AmqpVirtualHost, h =>
+                        {
+                            h.Username(services.AmqpUser);
+                            h.Password(services.AmqpPassword);
+                        });
+                        cfg.ReceiveEndpoint($"avatar-harness-events-{Guid.NewGuid():N}", e =>
+                        {
+                            e.AutoDelete = true;
+                            e.Durable = false;
+                            e.ConfigureConsumer<EventRecorder>(context);
+                        });
+                    });
+                });
+            })
+            .Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>What any worker of a run needs: its database, the broker, and xcompute (the simulator).</summary>
+    public static Dictionary<string, string> WorkerSettings(Services services, string connectionString, Uri xcompute, string apiKey) => new()
+    {
+        ["ConnectionStrings:Avatar"] = connectionString,
+        ["RabbitMq:Host"] = services.AmqpHost,
+        ["RabbitMq:Port"] = services.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RabbitMq:VHost"] = services.AmqpVirtualHost,
+        ["RabbitMq:User"] = services.AmqpUser,
+        ["RabbitMq:Pass"] = services.AmqpPassword,
+        ["XCompute:BaseUrl"] = xcompute.ToString(),
+        ["XCompute:ApiKey"] = apiKey,
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+}
