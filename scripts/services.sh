@@ -52,6 +52,8 @@ DO $$ BEGIN
 END $$;
 SQL
   export AVATAR_DB="Host=127.0.0.1;Port=$port;Username=avatar;Password=avatar;Database=postgres"
+  # What the outage tests and ./chaos.sh stop and start: pg_ctlcluster <version> <name> stop|start.
+  export AVATAR_PG_CLUSTER="$version $name"
 }
 
 debian_rabbitmq_up() {

@@ -33,6 +33,12 @@ public static class AvatarErrorCodes
     /// <summary>A submit may or may not have reached xcompute; it is not repeated, to avoid a duplicate review.</summary>
     public const string SubmitOutcomeUnknown = "submit_outcome_unknown";
 
+    /// <summary>
+    /// A verification query, which spends the session's single-use byted token, may or may not have reached xcompute;
+    /// it is not repeated. Create a new session.
+    /// </summary>
+    public const string VerificationOutcomeUnknown = "verification_outcome_unknown";
+
     /// <summary>xcompute kept failing or answered in a shape the worker cannot use.</summary>
     public const string UpstreamError = "upstream_error";
 }

@@ -1,6 +1,6 @@
 namespace Avatar.Persistence;
 
-public sealed class AvatarSession : IPolled
+public sealed class AvatarSession : IScheduled
 {
     public Guid Id { get; init; }
 
@@ -33,15 +33,5 @@ public sealed class AvatarSession : IPolled
 
     public DateTimeOffset UpdatedAt { get; set; }
 
-    public DateTimeOffset Deadline { get; set; }
-
-    public DateTimeOffset? NextPollAt { get; set; }
-
-    public int PollAttempts { get; set; }
-
-    public int UnfinishedAttempts { get; set; }
-
-    public Guid? LeaseToken { get; set; }
-
-    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    public PollSchedule Schedule { get; init; } = new();
 }

@@ -2,7 +2,7 @@ using Avatar.Contracts;
 
 namespace Avatar.Persistence;
 
-public sealed class AvatarSubmission : IPolled
+public sealed class AvatarSubmission : IScheduled
 {
     public Guid Id { get; init; }
 
@@ -38,17 +38,7 @@ public sealed class AvatarSubmission : IPolled
 
     public DateTimeOffset UpdatedAt { get; set; }
 
-    public DateTimeOffset Deadline { get; set; }
-
-    public DateTimeOffset? NextPollAt { get; set; }
-
-    public int PollAttempts { get; set; }
-
-    public int UnfinishedAttempts { get; set; }
-
-    public Guid? LeaseToken { get; set; }
-
-    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    public PollSchedule Schedule { get; init; } = new();
 }
 
 public sealed class SubmittedAsset

@@ -21,7 +21,13 @@ public static class Extensions
         {
             var connectionString = provider.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)
                 ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not configured.");
-            options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", AvatarDbContext.Schema));
+            options.UseNpgsql(connectionString, npgsql => npgsql
+                .MigrationsHistoryTable("__EFMigrationsHistory", AvatarDbContext.Schema)
+
+                // Rides out a short blip (a dropped connection, a restarting server) inside one statement, about 15 s in all;
+                // longer outages are the message retries' to ride out. Safe because every save is conditioned on a lease
+                // token that the save itself does not change, so repeating a save whose commit went unacknowledged matches again.
+                .EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(10), errorCodesToAdd: null));
 
             // A failing command surfaces as an exception where it is handled (and logged once there); at Error level EF
             // would also report expected outcomes, such as the unique-key race between two copies of one command.

@@ -1,79 +1,185 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Npgsql;
 
 namespace Avatar.Persistence;
 
-/// <summary>A row claimed by a dispatcher: whoever presents <see cref="LeaseToken"/> may work on it.</summary>
-public sealed class PollClaim
+/// <summary>
+/// When a row is worked on next, and who may work on it now: the durable polling schedule shared by every worker
+/// instance. One type, mapped once (an EF complex type, its columns on the row's own table), with the SQL that claims,
+/// holds and releases it. The worker's side of the mechanism (timing, dispatch, holding) is in <c>src/Worker/Scheduling</c>.
+/// </summary>
+/// <remarks>
+/// A row is <b>due</b> when <see cref="NextPollAt"/> has passed. Claiming a due row writes a fresh
+/// <see cref="LeaseToken"/> and moves <see cref="NextPollAt"/> to the end of the lease, so a claimed row is simply not due
+/// until its claim lapses: the claim query never wades through claimed rows, and a claim whose holder died needs no
+/// clean-up. Every time is the database's clock (<c>now()</c>), never an instance's.
+/// </remarks>
+public sealed class PollSchedule
 {
-    public Guid Id { get; init; }
+    /// <summary>When the row is due; while claimed, when the claim lapses; null once nothing is left to do.</summary>
+    public DateTimeOffset? NextPollAt { get; set; }
 
-    public Guid LeaseToken { get; init; }
+    /// <summary>
+    /// The last claim or hold. A concurrency token: a save under a claim that was lost fails. Releasing keeps it, so a
+    /// save that is retried after its commit was not acknowledged still matches; only claiming replaces it.
+    /// </summary>
+    public Guid? LeaseToken { get; set; }
+
+    /// <summary>Attempts of the current step so far (the backoff exponent).</summary>
+    public int PollAttempts { get; set; }
+
+    /// <summary>Attempts in a row that began work under a claim but stored nothing (the worker threw or died).</summary>
+    public int UnfinishedAttempts { get; set; }
+
+    /// <summary>When the current step gives up.</summary>
+    public DateTimeOffset Deadline { get; set; }
+
+    public bool IsFinished => NextPollAt is null;
+
+    /// <summary>Takes the row under a new claim (a command consumer working on a row it just stored or restarted).</summary>
+    public void Claim(DateTimeOffset now, TimeSpan lease)
+    {
+        LeaseToken = Guid.NewGuid();
+        NextPollAt = now + lease;
+        PollAttempts = 0;
+    }
+
+    /// <summary>Gives the claim back, due again at <paramref name="next"/> (null: nothing is left to do).</summary>
+    public void Release(DateTimeOffset? next)
+    {
+        PollAttempts = next is null ? PollAttempts : PollAttempts + 1;
+        NextPollAt = next;
+        UnfinishedAttempts = 0;
+    }
+
+    internal static void Map<T>(EntityTypeBuilder<T> builder)
+        where T : class, IScheduled
+    {
+        builder.ComplexProperty(x => x.Schedule, s =>
+        {
+            s.Property(p => p.NextPollAt).HasColumnName(nameof(NextPollAt));
+            s.Property(p => p.LeaseToken).HasColumnName(nameof(LeaseToken)).IsConcurrencyToken();
+            s.Property(p => p.PollAttempts).HasColumnName(nameof(PollAttempts));
+            s.Property(p => p.UnfinishedAttempts).HasColumnName(nameof(UnfinishedAttempts));
+            s.Property(p => p.Deadline).HasColumnName(nameof(Deadline));
+        });
+
+        // Finished rows by age: what retention reads. The claim reads rows with work left in due order, through the
+        // partial index IX_<table>_NextPollAt ("NextPollAt" IS NOT NULL), which the migrations create and keep: EF Core
+        // cannot declare an index on a complex type's column.
+        builder.HasIndex(x => x.UpdatedAt).HasFilter("\"NextPollAt\" IS NULL");
+    }
 }
 
-/// <summary>The durable polling schedule: claims taken by dispatchers and leases held by the poll consumers.</summary>
-public static class PollSchedule
+/// <summary>A row on the polling schedule.</summary>
+public interface IScheduled
+{
+    Guid Id { get; }
+
+    PollSchedule Schedule { get; }
+
+    DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A row claimed by a dispatcher: whoever presents <see cref="LeaseToken"/> may work on it.</summary>
+public sealed record PollClaim(Guid Id, Guid LeaseToken);
+
+/// <summary>The statements that move claims: each one a single round trip, timed by the database's clock.</summary>
+/// <remarks>Only table names from the EF model are interpolated into the SQL; every value is a parameter.</remarks>
+public static class PollScheduleStatements
 {
     /// <summary>
-    /// Claims up to <paramref name="max"/> due rows of one table that nobody holds, in one statement.
-    /// <c>FOR UPDATE SKIP LOCKED</c> lets every worker instance claim at once without waiting on each other;
-    /// the lease lets the row be claimed again if its holder dies.
+    /// Claims up to <paramref name="max"/> due rows of one table. <c>FOR UPDATE SKIP LOCKED</c> lets every instance claim
+    /// at once without waiting on each other; the partial index on <c>NextPollAt</c> holds only rows with work left, and
+    /// claimed rows are not due, so the scan reads just the rows it returns.
     /// </summary>
-    public static Task<List<PollClaim>> ClaimDueAsync<T>(
-        this AvatarDbContext db, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
-        where T : class, IPolled
+    public static Task<List<PollClaim>> ClaimDueAsync<T>(this AvatarDbContext db, TimeSpan lease, int max, CancellationToken cancellationToken)
+        where T : class, IScheduled
     {
-        var table = db.Model.FindEntityType(typeof(T))?.GetTableName()
-            ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped to a table.");
-
+        var table = TableOf<T>(db);
         var sql = $"""
-            UPDATE {AvatarDbContext.Schema}.{table} AS t
-            SET "LeaseToken" = gen_random_uuid(), "LeaseExpiresAt" = @until
+            UPDATE {table} AS t
+            SET "LeaseToken" = gen_random_uuid(), "NextPollAt" = now() + @lease
             WHERE t."Id" IN (
-                SELECT "Id" FROM {AvatarDbContext.Schema}.{table}
-                WHERE "NextPollAt" <= @now AND ("LeaseExpiresAt" IS NULL OR "LeaseExpiresAt" <= @now)
+                SELECT "Id" FROM {table}
+                WHERE "NextPollAt" <= now()
                 ORDER BY "NextPollAt"
                 LIMIT @max
                 FOR UPDATE SKIP LOCKED)
             RETURNING t."Id" AS "Id", t."LeaseToken" AS "LeaseToken"
             """;
-
         return db.Database
-            .SqlQueryRaw<PollClaim>(
-                sql,
-                new NpgsqlParameter("now", now),
-                new NpgsqlParameter("until", now + lease),
-                new NpgsqlParameter("max", max))
+            .SqlQueryRaw<PollClaim>(sql, new NpgsqlParameter("lease", lease), new NpgsqlParameter("max", max))
             .ToListAsync(cancellationToken);
     }
 
     /// <summary>
-    /// Starts work under a claim: succeeds only while the claim is still the row's and unexpired, and then
-    /// extends it by <paramref name="lease"/> from now, which is longer than one xcompute call may take. Each start
-    /// counts as unfinished until the step is stored.
+    /// Starts work under a claim: succeeds only while <paramref name="claim"/> is the row's and has not lapsed, and then
+    /// replaces it with <paramref name="hold"/> for another <paramref name="lease"/>, so of two deliveries of one claim
+    /// only the first gets the row. Counts the attempt as unfinished until the step is stored. Returns the database's
+    /// time, or null when the claim is stale.
     /// </summary>
-    public static async Task<bool> TryHoldAsync<T>(
-        this DbSet<T> rows, Guid id, Guid leaseToken, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
-        where T : class, IPolled
+    public static async Task<DateTimeOffset?> TryHoldAsync<T>(
+        this AvatarDbContext db, Guid id, Guid claim, Guid hold, TimeSpan lease, CancellationToken cancellationToken)
+        where T : class, IScheduled
     {
-        var held = await rows
-            .Where(x => x.Id == id && x.LeaseToken == leaseToken && x.LeaseExpiresAt > now)
-            .ExecuteUpdateAsync(
-                s => s.SetProperty(x => x.LeaseExpiresAt, now + lease).SetProperty(x => x.UnfinishedAttempts, x => x.UnfinishedAttempts + 1),
-                cancellationToken);
-        return held == 1;
+        var sql = $"""
+            UPDATE {TableOf<T>(db)}
+            SET "LeaseToken" = @hold, "NextPollAt" = now() + @lease, "UnfinishedAttempts" = "UnfinishedAttempts" + 1
+            WHERE "Id" = @id AND "LeaseToken" = @claim AND "NextPollAt" > now()
+            RETURNING now() AS "Value"
+            """;
+        var held = await db.Database
+            .SqlQueryRaw<DateTimeOffset>(
+                sql,
+                new NpgsqlParameter("id", id),
+                new NpgsqlParameter("claim", claim),
+                new NpgsqlParameter("hold", hold),
+                new NpgsqlParameter("lease", lease))
+            .ToListAsync(cancellationToken);
+        return held is [var now] ? now : null;
     }
 
-    /// <summary>Gives the claim back and schedules the next step; <paramref name="next"/> null means nothing is left to do.</summary>
-    public static void ScheduleNext(this IPolled row, DateTimeOffset? next, DateTimeOffset now)
+    /// <summary>Hands claims that could not be sent back to the schedule, due at once.</summary>
+    public static Task<int> ReleaseAsync<T>(this AvatarDbContext db, IReadOnlyCollection<PollClaim> claims, CancellationToken cancellationToken)
+        where T : class, IScheduled
     {
-        row.NextPollAt = next;
-        row.LeaseExpiresAt = null;
-        row.UnfinishedAttempts = 0;
-        row.PollAttempts = next is null ? row.PollAttempts : row.PollAttempts + 1;
-        row.UpdatedAt = now;
+        var sql = $"""
+            UPDATE {TableOf<T>(db)} SET "LeaseToken" = NULL, "NextPollAt" = now()
+            WHERE "Id" = ANY(@ids) AND "LeaseToken" = ANY(@tokens)
+            """;
+        return db.Database.ExecuteSqlRawAsync(
+            sql,
+            [new NpgsqlParameter("ids", claims.Select(c => c.Id).ToArray()), new NpgsqlParameter("tokens", claims.Select(c => c.LeaseToken).ToArray())],
+            cancellationToken);
+    }
+
+    /// <summary>The database's current time.</summary>
+    public static async Task<DateTimeOffset> NowAsync(this AvatarDbContext db, CancellationToken cancellationToken) =>
+        (await db.Database.SqlQueryRaw<DateTimeOffset>("""SELECT now() AS "Value" """).ToListAsync(cancellationToken)).Single();
+
+    /// <summary>
+    /// Deletes up to <paramref name="max"/> rows that finished more than <paramref name="retention"/> ago. <c>SKIP
+    /// LOCKED</c> lets several instances sweep at once without waiting on each other.
+    /// </summary>
+    public static Task<int> DeleteFinishedAsync<T>(this AvatarDbContext db, TimeSpan retention, int max, CancellationToken cancellationToken)
+        where T : class, IScheduled
+    {
+        var table = TableOf<T>(db);
+        var sql = $"""
+            DELETE FROM {table} WHERE "Id" IN (
+                SELECT "Id" FROM {table}
+                WHERE "NextPollAt" IS NULL AND "UpdatedAt" < now() - @retention
+                LIMIT @max
+                FOR UPDATE SKIP LOCKED)
+            """;
+        return db.Database.ExecuteSqlRawAsync(sql, [new NpgsqlParameter("retention", retention), new NpgsqlParameter("max", max)], cancellationToken);
     }
 
     public static bool IsUniqueViolation(this DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    private static string TableOf<T>(AvatarDbContext db) =>
+        $"{AvatarDbContext.Schema}.{db.Model.FindEntityType(typeof(T))?.GetTableName() ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped to a table.")}";
 }

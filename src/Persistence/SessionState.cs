@@ -11,6 +11,12 @@ public enum SessionState
     /// <summary>Step 2 (query the verification result) is being retried or polled.</summary>
     Verifying,
 
+    /// <summary>
+    /// Step 2's query, which spends the byted token, is in flight. Found at the start of a step, its outcome is unknown,
+    /// and the token is not sent again.
+    /// </summary>
+    Querying,
+
     /// <summary>Terminal: the person is verified and <see cref="AvatarSession.GroupId"/> is known.</summary>
     Verified,
 

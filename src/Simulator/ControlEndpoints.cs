@@ -50,6 +50,7 @@ internal static class ControlEndpoints
             return Results.NoContent();
         });
         control.MapGet("/stats", (SimulatorState state) => Results.Json(state.Stats.Snapshot()));
+        control.MapGet("/tokens", (SimulatorState state) => Results.Json(state.Tokens));
     }
 
     private static IResult H5Page(string key, SimulatorState state)

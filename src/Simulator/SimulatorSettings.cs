@@ -42,11 +42,25 @@ public sealed record SimulatorSettings
 
     public PendingReply PendingReply { get; init; } = PendingReply.Error;
 
+    /// <summary>
+    /// A task-shaped verification whose person has not finished ends <c>failed</c> with <c>ValidatePending</c> after
+    /// <see cref="Step2TaskDuration"/>, instead of staying <c>processing</c>.
+    /// </summary>
+    public bool Step2TaskEndsPending { get; init; }
+
     /// <summary>A byted token answers one successful verification query only (as one reseller documents).</summary>
     public bool SingleUseTokens { get; init; } = true;
 
     /// <summary>Added to every xcompute request.</summary>
     public int LatencyMs { get; init; }
+
+    /// <summary>Share of requests delayed by <see cref="LatencySpikeMs"/> on top of <see cref="LatencyMs"/>.</summary>
+    public double LatencySpikeRate { get; init; }
+
+    public int LatencySpikeMs { get; init; } = 2000;
+
+    /// <summary>The background faults below (and latency spikes) hit only requests under this path, for example <c>/v1/tasks</c>; all when null.</summary>
+    public string? FaultPathPrefix { get; init; }
 
     /// <summary>Share of xcompute requests answered 500 before any processing.</summary>
     public double ServerErrorRate { get; init; }
@@ -58,6 +72,9 @@ public sealed record SimulatorSettings
 
     /// <summary>The status a review task shows while it runs; set it to something undocumented to test the client.</summary>
     public string InProgressStatus { get; init; } = "processing";
+
+    /// <summary>The error message of a review that rejects assets; by default xcompute's own (Chinese) wording.</summary>
+    public string? ReviewFailureMessage { get; init; }
 
     /// <summary>The address H5 links point at; by default the one the request came in on.</summary>
     public string? PublicBaseUrl { get; init; }

@@ -28,6 +28,9 @@ public sealed class SimulatorState(SimulatorSettings initial)
 
     public SimSession? FindByToken(string token) => sessionsByToken.GetValueOrDefault(token);
 
+    /// <summary>Every byted token handed out, so a test can look for them where they must never appear (logs, events).</summary>
+    public IReadOnlyCollection<string> Tokens => [.. sessionsByToken.Keys];
+
     public SimSession? FindByH5Key(string key) => sessionsByH5Key.GetValueOrDefault(key);
 
     public void AddGroup(string groupId) => groups[groupId] = 0;

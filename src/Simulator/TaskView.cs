@@ -53,6 +53,9 @@ internal static class TaskView
             case PersonState.Pending when now > session.ExpiresAt:
                 Failed(view, now, "token_expired", "byted_token has expired; create a new session", null);
                 break;
+            case PersonState.Pending when settings.Step2TaskEndsPending && now - task.Created >= settings.Step2TaskDuration:
+                Failed(view, now, "ValidatePending", "H5 verification is not finished yet", null);
+                break;
             default:
                 view["status"] = "processing";
                 view["progress"] = 50;
@@ -94,7 +97,7 @@ internal static class TaskView
         else
         {
             var someUsable = task.Assets.Any(a => a.Outcome == AssetOutcome.Active);
-            Failed(view, now, "task_failed", someUsable ? "部分素材审核失败" : "素材审核失败", result);
+            Failed(view, now, "task_failed", settings.ReviewFailureMessage ?? (someUsable ? "部分素材审核失败" : "素材审核失败"), result);
         }
     }
 

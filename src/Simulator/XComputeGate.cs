@@ -24,14 +24,16 @@ internal sealed class XComputeGate(RequestDelegate next, SimulatorState state, F
             ? state.Stats.BeginPoll(rest.Value!.Trim('/'))
             : null;
 
-        if (settings.LatencyMs > 0)
+        var background = settings.FaultPathPrefix is null || request.Path.StartsWithSegments(settings.FaultPathPrefix, StringComparison.OrdinalIgnoreCase);
+        var latency = settings.LatencyMs + (background && Random.Shared.NextDouble() < settings.LatencySpikeRate ? settings.LatencySpikeMs : 0);
+        if (latency > 0)
         {
-            await Task.Delay(settings.LatencyMs, context.RequestAborted);
+            await Task.Delay(latency, context.RequestAborted);
         }
 
         var rule = faults.Take(request)
-            ?? (Random.Shared.NextDouble() < settings.ServerErrorRate ? new FaultRule("500") : null)
-            ?? (Random.Shared.NextDouble() < settings.RateLimitRate ? new FaultRule("429", RetryAfterSeconds: settings.RetryAfterSeconds) : null);
+            ?? (background && Random.Shared.NextDouble() < settings.ServerErrorRate ? new FaultRule("500") : null)
+            ?? (background && Random.Shared.NextDouble() < settings.RateLimitRate ? new FaultRule("429", RetryAfterSeconds: settings.RetryAfterSeconds) : null);
 
         switch (rule)
         {

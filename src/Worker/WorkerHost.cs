@@ -1,5 +1,6 @@
 using Avatar.Persistence;
 using Avatar.Worker.Messaging;
+using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using Avatar.Worker.XCompute;
 
@@ -15,6 +16,7 @@ public static class WorkerHost
         builder.Services.AddPersistence();
         builder.Services.AddXCompute();
         builder.Services.AddAvatarWorkflows();
+        builder.Services.AddScheduling();
         builder.Services.AddMessaging();
         return builder;
     }

@@ -23,6 +23,9 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
             { "long name", Submit([Asset(name: new string('n', 256))]), "assets[0].name is longer than 255 characters" },
             { "no group", Submit([Asset()], group: ""), "groupId is missing" },
             { "unknown asset type", Submit([Asset()], type: (AvatarAssetType)7), "assetType must be one of Video, Image" },
+            { "2,049-character url", Submit([Asset(url: "https://cdn.example/" + new string('a', 2029))]), "assets[0].url is longer than 2048 characters" },
+            { "257-character group", Submit([Asset()], group: new string('g', 257)), "groupId is longer than 256 characters" },
+            { "129-character project", Submit([Asset()]) with { ProjectName = new string('p', 129) }, "projectName is longer than 128 characters" },
         };
     }
 
@@ -44,13 +47,16 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
     }
 
     [Theory]
-    [InlineData("not a url", "callbackUrl must be an absolute http or https URL")]
-    [InlineData("", "callbackUrl is missing")]
-    public async Task Invalid_session_command_fails_with_a_reason(string callbackUrl, string reason)
+    [InlineData("not a url", null, "callbackUrl must be an absolute http or https URL")]
+    [InlineData("", null, "callbackUrl is missing")]
+    [InlineData("https://caller.example/#2049", null, "callbackUrl is longer than 2048 characters")]
+    [InlineData("https://caller.example/cb", "#129", "projectName is longer than 128 characters")]
+    public async Task Invalid_session_command_fails_with_a_reason(string callbackUrl, string? projectName, string reason)
     {
         var sessionId = Guid.NewGuid();
 
-        await Fixture.Publish(new CreateAvatarSession(sessionId, callbackUrl, null));
+        // "#N" pads the value to N characters.
+        await Fixture.Publish(new CreateAvatarSession(sessionId, Padded(callbackUrl), projectName is null ? null : Padded(projectName)));
 
         var failed = await Events.WaitFor<AvatarSessionFailed>(e => e.SessionId == sessionId);
         Assert.Equal(AvatarErrorCodes.InvalidRequest, failed.ErrorCode);
@@ -106,6 +112,10 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
         Assert.Equal(before + 1, await ErrorCountAsync(connection));
         await CreateSessionAsync();
     }
+
+    private static string Padded(string value) => value.IndexOf('#', StringComparison.Ordinal) is var at and >= 0
+        ? value[..at].PadRight(int.Parse(value[(at + 1)..], System.Globalization.CultureInfo.InvariantCulture), 'a')
+        : value;
 
     /// <summary>Messages in the error queue, which MassTransit creates on the first fault.</summary>
     private static async Task<uint> ErrorCountAsync(IConnection connection)

@@ -37,6 +37,10 @@ public sealed class ScalingTests(AvatarFixture fixture) : AvatarTest(fixture)
             Assert.Equal(1, stats.Polls[id].MaxConcurrent);
         });
         Assert.Equal(4, Events.All<AvatarAssetsRejected>(e => ids.Contains(e.SubmissionId)).Count);
+
+        // Both instances took part: each submitted or ended some of the reviews.
+        Assert.All(new[] { Fixture.Worker!, second }, worker => Assert.Contains(worker.Logs.Lines, l =>
+            ids.Any(id => l.Contains($"Submission {id} ", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -81,6 +85,6 @@ public sealed class ScalingTests(AvatarFixture fixture) : AvatarTest(fixture)
     private bool PolledAtLeastOnce(Guid submissionId)
     {
         using var db = Fixture.Db();
-        return db.Submissions.Any(s => s.Id == submissionId && s.State == SubmissionState.InReview && s.PollAttempts >= 1);
+        return db.Submissions.Any(s => s.Id == submissionId && s.State == SubmissionState.InReview && s.Schedule.PollAttempts >= 1);
     }
 }

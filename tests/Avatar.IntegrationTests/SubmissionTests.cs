@@ -35,7 +35,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
         var stored = await db.Submissions.SingleAsync(s => s.Id == command.SubmissionId);
         Assert.Equal(SubmissionState.Approved, stored.State);
         Assert.Equal(approved.Assets.Select(a => a.AssetUrl), stored.UsableAssets.Select(a => a.AssetUrl));
-        Assert.Null(stored.NextPollAt);
+        Assert.True(stored.Schedule.IsFinished);
     }
 
     [Fact]
@@ -205,6 +205,22 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
         await Task.Delay(TimeSpan.FromSeconds(1));
         // A dropped connection means xcompute did take it (one review exists); a 500 here means it did not. Neither is sent twice.
         Assert.Equal(fault == "drop" ? 1 : 0, (await Simulator.StatsAsync()).Count($"submit:{groupId}"));
+    }
+
+    [Theory]
+    [InlineData("401", AvatarErrorCodes.Unauthorized)]
+    [InlineData("402", AvatarErrorCodes.PaymentRequired)]
+    public async Task Submit_refused_for_good_ends_the_submission_with_its_error_code(string status, string errorCode)
+    {
+        await Simulator.AddFaultAsync(new FaultRule(status, Method: "POST", PathPrefix: "/v1/seedance2"));
+        var command = Submission(await Simulator.MintGroupAsync(), "front");
+
+        await Fixture.Publish(command);
+
+        var rejected = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
+        Assert.Equal(errorCode, rejected.ErrorCode);
+        Assert.Contains($"HTTP {status}", rejected.Reason);
+        Assert.Equal(SubmissionState.Rejected, (await FindAsync<AvatarSubmission>(command.SubmissionId))!.State);
     }
 
     [Theory]

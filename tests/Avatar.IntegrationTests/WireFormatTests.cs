@@ -29,6 +29,56 @@ public sealed class WireFormatTests(AvatarFixture fixture) : AvatarTest(fixture)
         Assert.StartsWith("http", (string?)message["h5Link"]);
     }
 
+    [Fact]
+    public async Task Every_event_arrives_with_its_documented_field_names()
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
+        await using var channel = await ConnectAsync();
+        var queue = (await channel.QueueDeclareAsync(exclusive: true, autoDelete: true)).QueueName;
+        string[] events = ["AvatarSessionCreated", "AvatarSessionFailed", "AvatarAuthVerified", "AvatarAuthFailed", "AvatarAssetsApproved", "AvatarAssetsRejected"];
+        foreach (var type in events)
+        {
+            await channel.QueueBindAsync(queue, $"Avatar.Contracts:{type}", "");
+        }
+
+        // One flow for each event: a refused command, a verified person, a failed person, an approved and a rejected review.
+        var refused = Guid.NewGuid();
+        await Fixture.Publish(new CreateAvatarSession(refused, "not a url", null));
+        await Events.WaitFor<AvatarSessionFailed>(e => e.SessionId == refused);
+        var groupId = await VerifiedGroupAsync();
+        var failing = await CreateSessionAsync();
+        await Simulator.CompleteH5Async(failing.H5Link, pass: false);
+        await Fixture.Publish(new AvatarAuthCompleted(failing.SessionId));
+        await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == failing.SessionId);
+        var approved = Submission(groupId, "front");
+        var rejected = Submission(groupId, "front", "side-reject");
+        await Fixture.Publish(approved);
+        await Fixture.Publish(rejected);
+        await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == approved.SubmissionId);
+        await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == rejected.SubmissionId);
+
+        var seen = new Dictionary<string, JsonObject>();
+        while (seen.Count < events.Length && await channel.BasicGetAsync(queue, autoAck: true) is { } delivery)
+        {
+            var envelope = JsonNode.Parse(delivery.Body.Span)!.AsObject();
+            var type = ((string)envelope["messageType"]![0]!)["urn:message:Avatar.Contracts:".Length..];
+            seen.TryAdd(type, envelope["message"]!.AsObject());
+        }
+
+        string[] asset = ["assetId", "assetUrl", "name", "status"];
+        Assert.Equal(["sessionId", "h5Link", "expiresAt"], Keys(seen["AvatarSessionCreated"]));
+        Assert.Equal(["sessionId", "errorCode", "reason"], Keys(seen["AvatarSessionFailed"]));
+        Assert.Equal(["sessionId", "groupId"], Keys(seen["AvatarAuthVerified"]));
+        Assert.Equal(["sessionId", "errorCode", "reason"], Keys(seen["AvatarAuthFailed"]));
+        Assert.Equal(["submissionId", "groupId", "assets"], Keys(seen["AvatarAssetsApproved"]));
+        Assert.Equal(asset, Keys(seen["AvatarAssetsApproved"]["assets"]![0]!.AsObject()));
+        Assert.Equal(["submissionId", "groupId", "usableAssets", "failedAssets", "errorCode", "reason"], Keys(seen["AvatarAssetsRejected"]));
+        Assert.Equal(asset, Keys(seen["AvatarAssetsRejected"]["usableAssets"]![0]!.AsObject()));
+        Assert.Equal(asset, Keys(seen["AvatarAssetsRejected"]["failedAssets"]![0]!.AsObject()));
+
+        static string[] Keys(JsonObject message) => [.. message.Select(p => p.Key)];
+    }
+
     [Theory]
     [InlineData("\"Image\"", null)]
     [InlineData("\"image\"", null)]
@@ -65,6 +115,8 @@ public sealed class WireFormatTests(AvatarFixture fixture) : AvatarTest(fixture)
         {
             await connection.DisposeAsync();
         }
+
+        await base.DisposeAsync();
     }
 
     private async Task<IChannel> ConnectAsync()

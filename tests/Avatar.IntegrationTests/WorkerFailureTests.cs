@@ -15,7 +15,9 @@ public sealed class WorkerFailureTests(AvatarFixture fixture) : AvatarTest(fixtu
         var command = Submission(groupId, "front");
         var trigger = $"fail_{command.SubmissionId:N}";
 
-        await Fixture.WithWorkerAsync(new Dictionary<string, string> { ["Avatar:Polling:MaxUnfinishedAttempts"] = "4" }, async () =>
+        // Each claim that begins work and stores nothing counts once: the second lapsed claim gives up, well before the deadline.
+        var settings = new Dictionary<string, string> { ["Avatar:Polling:MaxUnfinishedAttempts"] = "1", ["Avatar:ReviewTimeout"] = "00:01:00" };
+        await Fixture.WithWorkerAsync(settings, async () =>
         {
             await Fixture.Publish(command);
             await WaitUntil(() => State(command.SubmissionId) == SubmissionState.InReview);

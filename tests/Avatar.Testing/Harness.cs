@@ -39,12 +39,9 @@ public static class Harness
                             h.Username(services.AmqpUser);
                             h.Password(services.AmqpPassword);
                         });
-                        cfg.ReceiveEndpoint($"avatar-harness-events-{Guid.NewGuid():N}", e =>
-                        {
-                            e.AutoDelete = true;
-                            e.Durable = false;
-                            e.ConfigureConsumer<EventRecorder>(context);
-                        });
+                        // Durable, so events published while this bus reconnects after a broker outage wait for it.
+                        // Each run has its own virtual host (or container), which takes the queue with it.
+                        cfg.ReceiveEndpoint($"avatar-harness-events-{Guid.NewGuid():N}", e => e.ConfigureConsumer<EventRecorder>(context));
                     });
                 });
             })

@@ -24,6 +24,9 @@ public sealed class Services : IAsyncDisposable
 
     public required string AmqpPassword { get; init; }
 
+    /// <summary>"version name" of the Debian PostgreSQL cluster test.sh started, for the outage tests.</summary>
+    private string? PostgresCluster { get; init; }
+
     public static async Task<Services> StartAsync()
     {
         if (Environment.GetEnvironmentVariable("AVATAR_DB") is { Length: > 0 } db)
@@ -36,6 +39,7 @@ public sealed class Services : IAsyncDisposable
                 AmqpVirtualHost = Environment.GetEnvironmentVariable("AVATAR_AMQP_VHOST") ?? "/",
                 AmqpUser = Environment.GetEnvironmentVariable("AVATAR_AMQP_USER") ?? "guest",
                 AmqpPassword = Environment.GetEnvironmentVariable("AVATAR_AMQP_PASS") ?? "guest",
+                PostgresCluster = Environment.GetEnvironmentVariable("AVATAR_PG_CLUSTER"),
             };
         }
 
@@ -66,7 +70,53 @@ public sealed class Services : IAsyncDisposable
         };
         services.containers.Add(postgres);
         services.containers.Add(rabbit);
+        services.postgresContainer = postgres;
+        services.rabbitContainer = rabbit;
         return services;
+    }
+
+    private PostgreSqlContainer? postgresContainer;
+    private RabbitMqContainer? rabbitContainer;
+
+    /// <summary>PostgreSQL goes away (connections refused or hanging), as in a restart or a failover.</summary>
+    public Task StopDatabaseAsync() => postgresContainer is { } c ? c.PauseAsync() : RunAsync("pg_ctlcluster", [.. Cluster(), "stop", "-m", "fast"]);
+
+    public async Task StartDatabaseAsync()
+    {
+        if (postgresContainer is { } c)
+        {
+            await c.UnpauseAsync();
+            return;
+        }
+
+        await RunAsync("pg_ctlcluster", [.. Cluster(), "start"]);
+    }
+
+    /// <summary>RabbitMQ goes away: every connection is closed and nothing is accepted until it is back. Durable queues keep their messages.</summary>
+    public Task StopBrokerAsync() => rabbitContainer is { } c ? c.PauseAsync() : RunAsync("rabbitmqctl", ["-q", "stop_app"]);
+
+    public Task StartBrokerAsync() => rabbitContainer is { } c ? c.UnpauseAsync() : RunAsync("rabbitmqctl", ["-q", "start_app"]);
+
+    private string[] Cluster() => PostgresCluster?.Split(' ') is [var version, var name]
+        ? [version, name]
+        : throw new InvalidOperationException("AVATAR_PG_CLUSTER is not set: run the tests through ./test.sh, which starts PostgreSQL.");
+
+    private static async Task RunAsync(string command, string[] arguments)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{command} {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
+        }
     }
 
     /// <summary>A plain RabbitMQ connection, for playing a publisher or subscriber that does not use MassTransit.</summary>

@@ -39,6 +39,9 @@ public sealed class SimulatorClient(HttpClient http)
 
     public async Task CancelTaskAsync(string taskId) => (await http.PostAsync($"/_sim/tasks/{taskId}/cancel", null)).EnsureSuccessStatusCode();
 
+    /// <summary>Every byted token the simulator handed out.</summary>
+    public async Task<IReadOnlyList<string>> TokensAsync() => (await http.GetFromJsonAsync<List<string>>("/_sim/tokens"))!;
+
     public async Task<SimulatorStats> StatsAsync() => (await http.GetFromJsonAsync<SimulatorStats>("/_sim/stats"))!;
 
     private static readonly JsonSerializerOptions ControlOptions = new(JsonSerializerDefaults.Web)

@@ -20,6 +20,6 @@ internal sealed class AvatarSessionConfiguration : IEntityTypeConfiguration<Avat
         builder.Property(x => x.GroupId).HasMaxLength(256);
         builder.Property(x => x.ErrorCode).HasMaxLength(64);
         builder.Property(x => x.ErrorReason).HasMaxLength(2048);
-        builder.ConfigureSchedule();
+        PollSchedule.Map(builder);
     }
 }

@@ -22,6 +22,6 @@ internal sealed class AvatarSubmissionConfiguration : IEntityTypeConfiguration<A
         builder.OwnsMany(x => x.UsableAssets, a => a.ToJson("UsableAssets"));
         builder.OwnsMany(x => x.FailedAssets, a => a.ToJson("FailedAssets"));
         builder.HasIndex(x => x.TaskId);
-        builder.ConfigureSchedule();
+        PollSchedule.Map(builder);
     }
 }

@@ -1,12 +1,13 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
 namespace Avatar.Worker.Consumers;
 
-public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps steps, ILogger<AvatarAuthCompletedConsumer> logger)
+public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps steps, Schedule schedule, ILogger<AvatarAuthCompletedConsumer> logger)
     : IConsumer<AvatarAuthCompleted>
 {
     public async Task Consume(ConsumeContext<AvatarAuthCompleted> context)
@@ -35,10 +36,11 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
             return;
         }
 
+        await schedule.SyncAsync(context.CancellationToken);
         steps.StartVerification(session);
         try
         {
-            // Claims the session: of two racing duplicates, the second fails here on the lease token.
+            // Claims the session: of two racing duplicates (or a racing expiry), the second fails here on the lease token.
             await db.SaveChangesAsync(context.CancellationToken);
         }
         catch (DbUpdateConcurrencyException)

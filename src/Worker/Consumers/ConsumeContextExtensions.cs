@@ -1,5 +1,4 @@
 using Avatar.Persistence;
-using Avatar.Worker.Workflows;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
@@ -25,30 +24,6 @@ internal static class ConsumeContextExtensions
         }
 
         await context.PublishOutcomeAsync(outcome);
-    }
-
-    /// <summary>
-    /// Holds the claim a poll message carries and loads its row, or returns null when the claim is stale. A stale
-    /// claim that finished its row is a redelivery after the step was stored, whose event may not have left yet:
-    /// that event is published again.
-    /// </summary>
-    public static async Task<TRow?> HoldAsync<TRow>(
-        this ConsumeContext context, AvatarDbContext db, Guid id, Guid leaseToken, Schedule schedule, Func<TRow, object?> outcome)
-        where TRow : class, IPolled
-    {
-        var rows = db.Set<TRow>();
-        if (await rows.TryHoldAsync(id, leaseToken, schedule.Now, schedule.Lease, context.CancellationToken))
-        {
-            return await rows.SingleAsync(r => r.Id == id, context.CancellationToken);
-        }
-
-        var row = await rows.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, context.CancellationToken);
-        if (row is { NextPollAt: null } && row.LeaseToken == leaseToken)
-        {
-            await context.PublishOutcomeAsync(outcome(row));
-        }
-
-        return null;
     }
 
     public static Task PublishOutcomeAsync(this ConsumeContext context, object? outcome) =>

@@ -1,5 +1,6 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ public sealed class CreateAvatarSessionConsumer(
             return;
         }
 
+        await schedule.SyncAsync(context.CancellationToken);
         var session = new AvatarSession
         {
             Id = command.SessionId,
@@ -34,9 +36,8 @@ public sealed class CreateAvatarSessionConsumer(
             ProjectName = command.ProjectName ?? options.Value.DefaultProjectName,
             State = SessionState.Creating,
             CreatedAt = schedule.Now,
-            Deadline = schedule.Now + options.Value.CreateTimeout,
         };
-        schedule.Hold(session);
+        schedule.Claim(session, schedule.Now + options.Value.CreateTimeout);
         db.Sessions.Add(session);
         if (!await db.TryInsertAsync(context.CancellationToken))
         {

@@ -1,17 +1,18 @@
 using Avatar.Persistence;
-using Avatar.Worker.Polling;
+using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
 
 namespace Avatar.Worker.Consumers;
 
-public sealed class PollSessionConsumer(AvatarDbContext db, SessionSteps steps, Schedule schedule, ILogger<PollSessionConsumer> logger)
+public sealed class PollSessionConsumer(
+    AvatarDbContext db, SessionSteps steps, Schedule schedule, PollCapacity capacity, ILogger<PollSessionConsumer> logger)
     : IConsumer<PollSession>
 {
     public async Task Consume(ConsumeContext<PollSession> context)
     {
-        var (sessionId, lease) = context.Message;
-        if (await context.HoldAsync<AvatarSession>(db, sessionId, lease, schedule, Outcomes.For) is not { } session)
+        var (sessionId, claim) = context.Message;
+        if (await context.HoldAsync<AvatarSession>(schedule, capacity, db, sessionId, claim, Outcomes.For) is not { } session)
         {
             logger.LogDebug("Skipped a stale poll of session {SessionId}", sessionId);
             return;

@@ -1,17 +1,18 @@
 using Avatar.Persistence;
-using Avatar.Worker.Polling;
+using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
 
 namespace Avatar.Worker.Consumers;
 
-public sealed class PollSubmissionConsumer(AvatarDbContext db, SubmissionSteps steps, Schedule schedule, ILogger<PollSubmissionConsumer> logger)
+public sealed class PollSubmissionConsumer(
+    AvatarDbContext db, SubmissionSteps steps, Schedule schedule, PollCapacity capacity, ILogger<PollSubmissionConsumer> logger)
     : IConsumer<PollSubmission>
 {
     public async Task Consume(ConsumeContext<PollSubmission> context)
     {
-        var (submissionId, lease) = context.Message;
-        if (await context.HoldAsync<AvatarSubmission>(db, submissionId, lease, schedule, Outcomes.For) is not { } submission)
+        var (submissionId, claim) = context.Message;
+        if (await context.HoldAsync<AvatarSubmission>(schedule, capacity, db, submissionId, claim, Outcomes.For) is not { } submission)
         {
             logger.LogDebug("Skipped a stale poll of submission {SubmissionId}", submissionId);
             return;

@@ -1,5 +1,6 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,7 @@ public sealed class SubmitAvatarAssetsConsumer(
             return;
         }
 
+        await schedule.SyncAsync(context.CancellationToken);
         var submission = new AvatarSubmission
         {
             Id = command.SubmissionId,
@@ -38,9 +40,8 @@ public sealed class SubmitAvatarAssetsConsumer(
             Assets = command.Assets.Select(a => new SubmittedAsset { Url = a.Url, Name = a.Name }).ToList(),
             State = SubmissionState.Pending,
             CreatedAt = schedule.Now,
-            Deadline = schedule.Now + options.Value.ReviewTimeout,
         };
-        schedule.Hold(submission);
+        schedule.Claim(submission, schedule.Now + options.Value.ReviewTimeout);
         db.Submissions.Add(submission);
         if (!await db.TryInsertAsync(context.CancellationToken))
         {

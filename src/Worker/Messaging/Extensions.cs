@@ -1,5 +1,5 @@
 using Avatar.Worker.Consumers;
-using Avatar.Worker.Polling;
+using Avatar.Worker.Scheduling;
 using MassTransit;
 
 namespace Avatar.Worker.Messaging;
@@ -7,8 +7,8 @@ namespace Avatar.Worker.Messaging;
 public static class Extensions
 {
     /// <summary>
-    /// MassTransit over RabbitMQ (section <c>RabbitMq</c>: Host, Port, VHost, User, Pass), the consumers, and the
-    /// poll dispatcher that feeds the durable schedule into the bus.
+    /// MassTransit over RabbitMQ (section <c>RabbitMq</c>: Host, Port, VHost, User, Pass), the consumers, and one
+    /// delivery policy for every endpoint (<see cref="DeliveryPolicy"/>).
     /// </summary>
     public static IServiceCollection AddMessaging(this IServiceCollection services)
     {
@@ -26,11 +26,14 @@ public static class Extensions
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
-            x.AddConsumer<CreateAvatarSessionConsumer, AvatarConsumerDefinition<CreateAvatarSessionConsumer>>();
-            x.AddConsumer<AvatarAuthCompletedConsumer, AvatarConsumerDefinition<AvatarAuthCompletedConsumer>>();
-            x.AddConsumer<SubmitAvatarAssetsConsumer, AvatarConsumerDefinition<SubmitAvatarAssetsConsumer>>();
-            x.AddConsumer<PollSessionConsumer, AvatarConsumerDefinition<PollSessionConsumer>>();
-            x.AddConsumer<PollSubmissionConsumer, AvatarConsumerDefinition<PollSubmissionConsumer>>();
+            x.AddConfigureEndpointsCallback((context, _, endpoint) => DeliveryPolicy.Apply(endpoint, context));
+            x.AddConsumer<CreateAvatarSessionConsumer>();
+            x.AddConsumer<AvatarAuthCompletedConsumer>();
+            x.AddConsumer<SubmitAvatarAssetsConsumer>();
+
+            // The dispatcher sends to these by address, so their names are fixed here rather than derived.
+            x.AddConsumer<PollSessionConsumer>().Endpoint(e => e.Name = PollQueues.Session);
+            x.AddConsumer<PollSubmissionConsumer>().Endpoint(e => e.Name = PollQueues.Submission);
 
             x.UsingRabbitMq((context, cfg) =>
             {
@@ -43,7 +46,6 @@ public static class Extensions
             });
         });
 
-        services.AddHostedService<PollDispatcher>();
         return services;
     }
 }

@@ -7,6 +7,32 @@ public sealed class MessagingOptions
     /// <summary>How many messages one consumer handles at once in this instance.</summary>
     public int ConcurrentMessageLimit { get; set; } = 8;
 
-    /// <summary>Retries of a message whose consumer threw (a database hiccup), before it moves to its <c>_error</c> queue.</summary>
+    /// <summary>
+    /// How long a message keeps being retried while PostgreSQL or RabbitMQ is away (a restart, a failover). Retries
+    /// start at 1 s and double up to 30 s apart until they span this long; only then does the message move to _error.
+    /// </summary>
+    public TimeSpan OutageTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Retries of a message whose consumer threw for any other reason, before it moves to its <c>_error</c> queue.</summary>
     public TimeSpan[] RetryIntervals { get; set; } = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
+
+    /// <summary>The kill switch stops an endpoint when this share of its last messages (at least 10) faulted, for <see cref="KillSwitchRestart"/>.</summary>
+    public double KillSwitchTripThreshold { get; set; } = 0.15;
+
+    public TimeSpan KillSwitchRestart { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The retry intervals that span <see cref="OutageTolerance"/>.</summary>
+    public TimeSpan[] OutageIntervals()
+    {
+        var intervals = new List<TimeSpan>();
+        var next = TimeSpan.FromSeconds(1);
+        for (var total = TimeSpan.Zero; total < OutageTolerance; total += next, next = Min(next * 2, TimeSpan.FromSeconds(30)))
+        {
+            intervals.Add(Min(next, OutageTolerance - total));
+        }
+
+        return [.. intervals];
+
+        static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    }
 }

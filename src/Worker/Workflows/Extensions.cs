@@ -17,8 +17,6 @@ public static class Extensions
                 "Avatar:Polling:Lease must be more than twice XCompute:RequestTimeout.")
             .ValidateOnStart();
 
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<Schedule>();
         services.AddScoped<SessionSteps>();
         services.AddScoped<SubmissionSteps>();
         return services;

@@ -1,5 +1,6 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Scheduling;
 using Avatar.Worker.XCompute;
 using Microsoft.Extensions.Options;
 
@@ -9,11 +10,13 @@ namespace Avatar.Worker.Workflows;
 /// Moves a session one step on: step 1 (create the H5 session and read its link) or step 2 (query, or poll,
 /// the verification). Each call makes at most the xcompute calls of one step and leaves the row scheduled or finished.
 /// </summary>
-public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOptions<WorkflowOptions> options, ILogger<SessionSteps> logger)
+public sealed class SessionSteps(
+    XComputeClient xcompute, AvatarDbContext db, Schedule schedule, IOptions<WorkflowOptions> options, ILogger<SessionSteps> logger)
 {
-    /// <summary>Advances <paramref name="session"/> and returns the event its new state justifies, if the step ended.</summary>
+    /// <summary>Advances <paramref name="session"/> and returns the event its new state justifies, if the state changed.</summary>
     public async Task<object?> AdvanceAsync(AvatarSession session, CancellationToken cancellationToken)
     {
+        var before = session.State;
         switch (session.State)
         {
             case SessionState.Creating when schedule.IsStuck(session):
@@ -31,20 +34,31 @@ public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOp
             case SessionState.Verifying:
                 await PollVerificationAsync(session, cancellationToken);
                 break;
+            case SessionState.Querying:
+                // The worker that sent step 2 stopped before it stored the answer: the token may be spent.
+                Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.VerificationOutcomeUnknown,
+                    "a verification query was in flight when its worker stopped; the byted token is not sent again because it may have been spent; create a new session");
+                break;
+            case SessionState.AwaitingVerification when schedule.Now >= session.Schedule.Deadline:
+                Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired,
+                    $"the session expired at {session.ExpiresAt:O} without AvatarAuthCompleted; create a new session");
+                break;
+            case SessionState.AwaitingVerification:
+                schedule.WaitUntil(session, session.Schedule.Deadline);
+                break;
             default:
-                session.ScheduleNext(null, schedule.Now);
+                schedule.Finish(session);
                 break;
         }
 
-        return session.NextPollAt is null ? Outcomes.For(session) : null;
+        return session.State != before ? Outcomes.For(session) : null;
     }
 
     /// <summary>Starts step 2 for a session whose person finished the H5 page.</summary>
     public void StartVerification(AvatarSession session)
     {
         session.State = SessionState.Verifying;
-        session.Deadline = session.ExpiresAt!.Value + options.Value.VerificationGrace;
-        schedule.Hold(session);
+        schedule.Claim(session, session.ExpiresAt!.Value + options.Value.VerificationGrace);
     }
 
     private async Task CreateAsync(AvatarSession session, CancellationToken cancellationToken)
@@ -82,7 +96,7 @@ public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOp
             session.H5Link = h5Link;
             session.BytedToken = bytedToken;
             session.ExpiresAt = now + options.Value.SessionLifetime;
-            session.ScheduleNext(null, now);
+            schedule.WaitUntil(session, session.ExpiresAt.Value + options.Value.VerificationGrace);
             logger.LogInformation("Session {SessionId} created; its H5 link expires at {ExpiresAt}", session.Id, session.ExpiresAt);
         }
         else if (task.Status is TaskSnapshot.Failed or TaskSnapshot.Cancelled)
@@ -99,7 +113,7 @@ public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOp
     {
         if (failure.IsTransient && schedule.TryRetry(session, failure.RetryAfter))
         {
-            logger.LogWarning("Creating session {SessionId} failed transiently ({Failure}); retrying at {NextPollAt}", session.Id, failure, session.NextPollAt);
+            logger.LogWarning("Creating session {SessionId} failed transiently ({Failure}); retrying at {NextPollAt}", session.Id, failure, session.Schedule.NextPollAt);
             return;
         }
 
@@ -115,7 +129,10 @@ public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOp
             return;
         }
 
+        session.State = SessionState.Querying;
+        await db.RecordInFlightAsync(session, schedule, cancellationToken);
         var reply = await xcompute.QueryVerificationAsync(token, session.ProjectName, cancellationToken);
+        session.State = SessionState.Verifying;
         if (!reply.Succeeded)
         {
             var failure = reply.Failure with { Message = reply.Failure.Message.Replace(token, "***", StringComparison.Ordinal) };
@@ -156,7 +173,7 @@ public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOp
         {
             // Step 2 answered with a task: poll it for the group rather than spending the token again.
             session.VerificationTaskId = taskId;
-            session.PollAttempts = 0;
+            session.Schedule.PollAttempts = 0;
             RetryUntilExpired(session);
         }
         else
@@ -204,9 +221,9 @@ public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOp
         switch (VerificationSignals.Classify(task.ErrorCode, task.ErrorMessage))
         {
             case VerificationSignal.Pending:
-                // The task only said "not finished yet": ask step 2 again later.
-                session.VerificationTaskId = null;
-                RetryUntilExpired(session);
+                // The task ended "not finished yet", but it spent the token, which is never sent twice.
+                Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired,
+                    "the verification task ended before the person finished the H5 page, and the byted token it spent is not sent again; create a new session");
                 break;
             case VerificationSignal.Expired:
                 Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired, $"xcompute no longer accepts the session's byted token: {task.ErrorMessage ?? task.ErrorCode}");
@@ -230,7 +247,7 @@ public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOp
         session.State = SessionState.Verified;
         session.GroupId = groupId;
         session.BytedToken = null;
-        session.ScheduleNext(null, schedule.Now);
+        schedule.Finish(session);
         logger.LogInformation("Session {SessionId} verified with group {GroupId}", session.Id, groupId);
     }
 
@@ -240,7 +257,7 @@ public sealed class SessionSteps(XComputeClient xcompute, Schedule schedule, IOp
         session.ErrorCode = errorCode;
         session.ErrorReason = reason;
         session.BytedToken = null;
-        session.ScheduleNext(null, schedule.Now);
+        schedule.Finish(session);
         logger.LogInformation("Session {SessionId} ended {State} with {ErrorCode}: {Reason}", session.Id, state, errorCode, reason);
     }
 }

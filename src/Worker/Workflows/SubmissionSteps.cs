@@ -1,5 +1,6 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Scheduling;
 using Avatar.Worker.XCompute;
 using Microsoft.Extensions.Options;
 
@@ -11,12 +12,10 @@ namespace Avatar.Worker.Workflows;
 public sealed class SubmissionSteps(
     XComputeClient xcompute, AvatarDbContext db, Schedule schedule, IOptions<WorkflowOptions> options, ILogger<SubmissionSteps> logger)
 {
-    // The column's length: a status is only informational, so a longer undocumented one is cut rather than refused.
-    private const int MaxStatusLength = 64;
-
     /// <summary>Advances <paramref name="submission"/> and returns its outcome event once the review has ended.</summary>
     public async Task<object?> AdvanceAsync(AvatarSubmission submission, CancellationToken cancellationToken)
     {
+        var before = submission.State;
         switch (submission.State)
         {
             case SubmissionState.Pending or SubmissionState.InReview when schedule.IsStuck(submission):
@@ -34,19 +33,18 @@ public sealed class SubmissionSteps(
                 await PollAsync(submission, cancellationToken);
                 break;
             default:
-                submission.ScheduleNext(null, schedule.Now);
+                schedule.Finish(submission);
                 break;
         }
 
-        return submission.NextPollAt is null ? Outcomes.For(submission) : null;
+        return submission.State != before ? Outcomes.For(submission) : null;
     }
 
     private async Task SubmitAsync(AvatarSubmission submission, CancellationToken cancellationToken)
     {
         // Recorded before the call: finding "Submitting" later means nobody knows whether xcompute took it.
         submission.State = SubmissionState.Submitting;
-        submission.UpdatedAt = schedule.Now;
-        await db.SaveChangesAsync(cancellationToken);
+        await db.RecordInFlightAsync(submission, schedule, cancellationToken);
 
         var request = new SubmitAssetsRequest(
             submission.GroupId,
@@ -71,7 +69,7 @@ public sealed class SubmissionSteps(
         submission.State = SubmissionState.InReview;
         submission.TaskId = taskId;
         submission.SubmittedAt = schedule.Now;
-        submission.PollAttempts = 0;
+        submission.Schedule.PollAttempts = 0;
         logger.LogInformation("Submission {SubmissionId} is in review as task {TaskId}", submission.Id, taskId);
         Apply(submission, task);
     }
@@ -83,7 +81,7 @@ public sealed class SubmissionSteps(
             submission.State = SubmissionState.Pending;
             if (schedule.TryRetry(submission, failure.RetryAfter))
             {
-                logger.LogWarning("xcompute did not take submission {SubmissionId} ({Failure}); retrying at {NextPollAt}", submission.Id, failure, submission.NextPollAt);
+                logger.LogWarning("xcompute did not take submission {SubmissionId} ({Failure}); retrying at {NextPollAt}", submission.Id, failure, submission.Schedule.NextPollAt);
                 return;
             }
 
@@ -124,7 +122,7 @@ public sealed class SubmissionSteps(
 
     private void Apply(AvatarSubmission submission, TaskSnapshot task)
     {
-        submission.TaskStatus = task.Status.Length <= MaxStatusLength ? task.Status : task.Status[..MaxStatusLength];
+        submission.TaskStatus = task.Status;
         submission.Progress = task.Progress ?? submission.Progress;
 
         switch (task.Status)
@@ -181,6 +179,6 @@ public sealed class SubmissionSteps(
     private void Finish(AvatarSubmission submission)
     {
         submission.CompletedAt = schedule.Now;
-        submission.ScheduleNext(null, schedule.Now);
+        schedule.Finish(submission);
     }
 }

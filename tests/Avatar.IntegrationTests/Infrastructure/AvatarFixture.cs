@@ -26,6 +26,9 @@ public sealed class AvatarFixture : IAsyncLifetime
 
     public EventLog Events { get; } = new();
 
+    /// <summary>Every line every worker instance of this run logged.</summary>
+    public LogCapture Logs { get; } = new();
+
     public IBus Bus { get; private set; } = null!;
 
     public WorkerInstance? Worker { get; set; }
@@ -58,7 +61,7 @@ public sealed class AvatarFixture : IAsyncLifetime
         return settings;
     }
 
-    public Task<WorkerInstance> StartWorkerAsync() => WorkerInstance.StartAsync(WorkerSettings());
+    public Task<WorkerInstance> StartWorkerAsync() => WorkerInstance.StartAsync(WorkerSettings(), Logs);
 
     /// <summary>Runs <paramref name="scenario"/> with one worker, configured with <paramref name="overrides"/>, in place of the usual one.</summary>
     public async Task WithWorkerAsync(IReadOnlyDictionary<string, string> overrides, Func<Task> scenario)
@@ -73,7 +76,7 @@ public sealed class AvatarFixture : IAsyncLifetime
                 settings[key] = value;
             }
 
-            await using var special = await WorkerInstance.StartAsync(settings);
+            await using var special = await WorkerInstance.StartAsync(settings, Logs);
             await scenario();
         }
         finally
@@ -83,6 +86,13 @@ public sealed class AvatarFixture : IAsyncLifetime
     }
 
     public string ApiKey => apiKey;
+
+    /// <summary>Fails if any line logged so far holds the API key or a byted token the simulator handed out.</summary>
+    public async Task AssertNoSecretsLoggedAsync()
+    {
+        var leaks = Logs.Holding([apiKey, .. await Simulator.TokensAsync()]);
+        Assert.True(leaks.Count == 0, $"{leaks.Count} log line(s) hold a secret, the first: {leaks.FirstOrDefault()}");
+    }
 
     public AvatarDbContext Db() =>
         new(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql(ConnectionString).Options);

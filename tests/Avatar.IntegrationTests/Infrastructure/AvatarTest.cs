@@ -14,7 +14,8 @@ public abstract class AvatarTest(AvatarFixture fixture) : IAsyncLifetime
 
     public virtual Task InitializeAsync() => Simulator.ResetAsync();
 
-    public virtual Task DisposeAsync() => Task.CompletedTask;
+    /// <summary>After every scenario: no worker logged a secret.</summary>
+    public virtual Task DisposeAsync() => Fixture.AssertNoSecretsLoggedAsync();
 
     protected static string CallbackFor(Guid sessionId) => $"https://caller.example/avatar/callback/{sessionId}";
 
@@ -39,13 +40,24 @@ public abstract class AvatarTest(AvatarFixture fixture) : IAsyncLifetime
         groupId,
         [.. names.Select(n => new AvatarAssetSource($"https://cdn.example/avatars/{n}.mp4", n))]);
 
-    protected static async Task WaitUntil(Func<bool> condition, int seconds = 10)
+    protected static Task WaitUntil(Func<bool> condition, int seconds = 10) => WaitUntil(() => Task.FromResult(condition()), seconds);
+
+    /// <summary>Waits for a positive signal: <paramref name="condition"/> becoming true, checked every 50 ms.</summary>
+    protected static async Task WaitUntil(Func<Task<bool>> condition, int seconds = 10)
     {
-        for (var i = 0; i < seconds * 20 && !condition(); i++)
+        for (var i = 0; i < seconds * 20 && !await condition(); i++)
         {
             await Task.Delay(50);
         }
 
-        Assert.True(condition(), $"the condition did not become true within {seconds} s");
+        Assert.True(await condition(), $"the condition did not become true within {seconds} s");
+    }
+
+    /// <summary>A stored row, read afresh.</summary>
+    protected async Task<T?> FindAsync<T>(Guid id)
+        where T : class
+    {
+        await using var db = Fixture.Db();
+        return await db.Set<T>().FindAsync(id);
     }
 }

@@ -1,4 +1,4 @@
-namespace Avatar.Worker.Polling;
+namespace Avatar.Worker.Scheduling;
 
 /// <summary>Internal command: take the next step of a session under the claim <paramref name="LeaseToken"/>.</summary>
 public record PollSession(Guid SessionId, Guid LeaseToken);

@@ -1,0 +1,43 @@
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace Avatar.Worker.Messaging;
+
+/// <summary>
+/// Failures that come from a dependency being away (PostgreSQL restarting or failing over, RabbitMQ restarting, the
+/// network), not from the message: the same message will succeed once the dependency is back.
+/// </summary>
+public static class TransientFailures
+{
+    public static bool Is(Exception exception) => Chain(exception).Any(e => e switch
+    {
+        NpgsqlException npgsql => npgsql.IsTransient,
+        RetryLimitExceededException => true,
+        TimeoutException or System.Net.Sockets.SocketException or IOException => true,
+        MassTransit.ConnectionException or MassTransit.TransportUnavailableException => true,
+        RabbitMQ.Client.Exceptions.BrokerUnreachableException
+            or RabbitMQ.Client.Exceptions.AlreadyClosedException
+            or RabbitMQ.Client.Exceptions.OperationInterruptedException => true,
+        _ => false,
+    });
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        var pending = new Stack<Exception>([exception]);
+        while (pending.TryPop(out var current))
+        {
+            yield return current;
+            if (current is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    pending.Push(inner);
+                }
+            }
+            else if (current.InnerException is { } inner)
+            {
+                pending.Push(inner);
+            }
+        }
+    }
+}

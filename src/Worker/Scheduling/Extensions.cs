@@ -1,0 +1,15 @@
+namespace Avatar.Worker.Scheduling;
+
+public static class Extensions
+{
+    /// <summary>The durable schedule: its clock and rules (per message), the dispatcher, and retention.</summary>
+    public static IServiceCollection AddScheduling(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<Schedule>();
+        services.AddSingleton<PollCapacity>();
+        services.AddHostedService<PollDispatcher>();
+        services.AddHostedService<RetentionSweeper>();
+        return services;
+    }
+}

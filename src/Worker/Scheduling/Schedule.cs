@@ -1,0 +1,130 @@
+using Avatar.Persistence;
+using Avatar.Worker.Workflows;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Avatar.Worker.Scheduling;
+
+/// <summary>
+/// The schedule as one message's work sees it: the database's clock, claiming and holding rows, and when a row is due
+/// next (exponential backoff with jitter, a Retry-After floor, never past the deadline). One per message (scoped).
+/// </summary>
+public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> options, TimeProvider clock)
+{
+    private readonly PollingOptions polling = options.Value.Polling;
+    private DateTimeOffset? anchor;
+    private DateTimeOffset anchoredAt;
+
+    /// <summary>
+    /// The database's time, to its precision (microseconds, so a stored time reads back unchanged). Every time the
+    /// schedule stores comes from here, so instances whose clocks disagree still agree on what is due and when a claim lapses.
+    /// </summary>
+    public DateTimeOffset Now
+    {
+        get
+        {
+            var now = (anchor ?? throw new InvalidOperationException("The schedule's clock is not set: call SyncAsync or HoldAsync first."))
+                + (clock.GetUtcNow() - anchoredAt);
+            return now.AddTicks(-(now.Ticks % 10));
+        }
+    }
+
+    public TimeSpan Lease => polling.Lease;
+
+    /// <summary>Reads the database's clock; <see cref="Now"/> then runs from it.</summary>
+    public async Task SyncAsync(CancellationToken cancellationToken) => Anchor(await db.NowAsync(cancellationToken));
+
+    internal void Anchor(DateTimeOffset databaseNow)
+    {
+        anchor = databaseNow;
+        anchoredAt = clock.GetUtcNow();
+    }
+
+    /// <summary>
+    /// Holds the claim a poll message carries and loads its row, or returns null when the claim is stale (a duplicate, a
+    /// redelivery, or a claim that lapsed). The hold replaces the claim's token, so only one delivery gets the row.
+    /// </summary>
+    public async Task<TRow?> HoldAsync<TRow>(Guid id, Guid claim, CancellationToken cancellationToken)
+        where TRow : class, IScheduled
+    {
+        if (await db.TryHoldAsync<TRow>(id, claim, Guid.NewGuid(), polling.Lease, cancellationToken) is not { } now)
+        {
+            return null;
+        }
+
+        Anchor(now);
+        return await db.Set<TRow>().SingleAsync(r => r.Id == id, cancellationToken);
+    }
+
+    /// <summary>Claims a row the caller is about to work on (a new row, or one a command restarts), so no dispatcher takes it meanwhile.</summary>
+    public void Claim(IScheduled row, DateTimeOffset deadline)
+    {
+        row.Schedule.Deadline = deadline;
+        row.Schedule.Claim(Now, polling.Lease);
+        row.UpdatedAt = Now;
+    }
+
+    /// <summary>The backoff wait after <paramref name="attempts"/> earlier attempts, before jitter.</summary>
+    public TimeSpan Backoff(int attempts)
+    {
+        var seconds = polling.InitialDelay.TotalSeconds * Math.Pow(polling.Multiplier, Math.Min(attempts, 64));
+        return TimeSpan.FromSeconds(Math.Min(seconds, polling.MaxDelay.TotalSeconds));
+    }
+
+    /// <summary>
+    /// The next attempt for <paramref name="row"/>, or null once its deadline has passed. A Retry-After longer than
+    /// the backoff wins, but the last attempt always happens at the deadline, not after it.
+    /// </summary>
+    public DateTimeOffset? Next(IScheduled row, TimeSpan? retryAfter = null)
+    {
+        var now = Now;
+        var deadline = row.Schedule.Deadline;
+        if (now >= deadline)
+        {
+            return null;
+        }
+
+        var wait = Backoff(row.Schedule.PollAttempts) * (0.9 + (Random.Shared.NextDouble() * 0.2));
+        if (retryAfter > wait)
+        {
+            wait = retryAfter.Value;
+        }
+
+        var next = now + wait;
+        return next < deadline ? next : deadline;
+    }
+
+    /// <summary>Schedules <paramref name="row"/> again; false when its deadline has passed and the caller must end it.</summary>
+    public bool TryRetry(IScheduled row, TimeSpan? retryAfter = null)
+    {
+        if (Next(row, retryAfter) is not { } next)
+        {
+            return false;
+        }
+
+        Release(row, next);
+        return true;
+    }
+
+    /// <summary>Nothing to do until <paramref name="deadline"/>, when the row's current step ends (a session awaiting its person).</summary>
+    public void WaitUntil(IScheduled row, DateTimeOffset deadline)
+    {
+        row.Schedule.Deadline = deadline;
+        row.Schedule.PollAttempts = 0;
+        Release(row, deadline);
+    }
+
+    /// <summary>The row has nothing left to do.</summary>
+    public void Finish(IScheduled row) => Release(row, null);
+
+    /// <summary>The row's steps keep failing inside the worker: stop trying rather than loop.</summary>
+    public bool IsStuck(IScheduled row) => row.Schedule.UnfinishedAttempts > polling.MaxUnfinishedAttempts;
+
+    public const string StuckReason = "the worker kept failing on this row (see its log and the _error queues) and gave up";
+
+    private void Release(IScheduled row, DateTimeOffset? next)
+    {
+        row.Schedule.Release(next);
+        row.UpdatedAt = Now;
+    }
+}
