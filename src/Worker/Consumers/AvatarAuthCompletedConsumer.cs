@@ -49,7 +49,7 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
             return;
         }
 
-        var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, outcome, logger);
+        var changed = await steps.AdvanceAsync(session, context.CancellationToken);
+        await context.SaveAndPublishAsync(db, changed ? () => Outcomes.For(session) : null, logger);
     }
 }

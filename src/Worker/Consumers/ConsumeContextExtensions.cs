@@ -7,10 +7,11 @@ namespace Avatar.Worker.Consumers;
 internal static class ConsumeContextExtensions
 {
     /// <summary>
-    /// Commits the step, then publishes the event it justifies. With the in-memory outbox the event leaves only after
-    /// the consumer succeeds; if the process dies in between, the redelivered message publishes it again from the row.
+    /// Commits the step, then publishes the event it justifies, built from the row as saved (so from what was stored,
+    /// strings cut to their columns). With the in-memory outbox the event leaves only after the consumer succeeds; if the
+    /// process dies in between, the redelivered message publishes it again from the row.
     /// </summary>
-    public static async Task SaveAndPublishAsync(this ConsumeContext context, AvatarDbContext db, object? outcome, ILogger logger)
+    public static async Task SaveAndPublishAsync(this ConsumeContext context, AvatarDbContext db, Func<object?>? outcome, ILogger logger)
     {
         try
         {
@@ -23,7 +24,7 @@ internal static class ConsumeContextExtensions
             return;
         }
 
-        await context.PublishOutcomeAsync(outcome);
+        await context.PublishOutcomeAsync(outcome?.Invoke());
     }
 
     public static Task PublishOutcomeAsync(this ConsumeContext context, object? outcome) =>

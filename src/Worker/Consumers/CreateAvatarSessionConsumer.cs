@@ -45,7 +45,7 @@ public sealed class CreateAvatarSessionConsumer(
             return;
         }
 
-        var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, outcome, logger);
+        var changed = await steps.AdvanceAsync(session, context.CancellationToken);
+        await context.SaveAndPublishAsync(db, changed ? () => Outcomes.For(session) : null, logger);
     }
 }

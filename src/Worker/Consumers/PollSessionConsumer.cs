@@ -18,7 +18,7 @@ public sealed class PollSessionConsumer(
             return;
         }
 
-        var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, outcome, logger);
+        var changed = await steps.AdvanceAsync(session, context.CancellationToken);
+        await context.SaveAndPublishAsync(db, changed ? () => Outcomes.For(session) : null, logger);
     }
 }

@@ -49,7 +49,7 @@ public sealed class SubmitAvatarAssetsConsumer(
             return;
         }
 
-        var outcome = await steps.AdvanceAsync(submission, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, outcome, logger);
+        var changed = await steps.AdvanceAsync(submission, context.CancellationToken);
+        await context.SaveAndPublishAsync(db, changed ? () => Outcomes.For(submission) : null, logger);
     }
 }

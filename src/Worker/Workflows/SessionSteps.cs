@@ -13,8 +13,8 @@ namespace Avatar.Worker.Workflows;
 public sealed class SessionSteps(
     XComputeClient xcompute, AvatarDbContext db, Schedule schedule, IOptions<WorkflowOptions> options, ILogger<SessionSteps> logger)
 {
-    /// <summary>Advances <paramref name="session"/> and returns the event its new state justifies, if the state changed.</summary>
-    public async Task<object?> AdvanceAsync(AvatarSession session, CancellationToken cancellationToken)
+    /// <summary>Advances <paramref name="session"/>; true when its state changed (and may have an event to announce).</summary>
+    public async Task<bool> AdvanceAsync(AvatarSession session, CancellationToken cancellationToken)
     {
         var before = session.State;
         switch (session.State)
@@ -51,7 +51,7 @@ public sealed class SessionSteps(
                 break;
         }
 
-        return session.State != before ? Outcomes.For(session) : null;
+        return session.State != before;
     }
 
     /// <summary>Starts step 2 for a session whose person finished the H5 page.</summary>

@@ -12,8 +12,8 @@ namespace Avatar.Worker.Workflows;
 public sealed class SubmissionSteps(
     XComputeClient xcompute, AvatarDbContext db, Schedule schedule, IOptions<WorkflowOptions> options, ILogger<SubmissionSteps> logger)
 {
-    /// <summary>Advances <paramref name="submission"/> and returns its outcome event once the review has ended.</summary>
-    public async Task<object?> AdvanceAsync(AvatarSubmission submission, CancellationToken cancellationToken)
+    /// <summary>Advances <paramref name="submission"/>; true when its state changed (and may have an event to announce).</summary>
+    public async Task<bool> AdvanceAsync(AvatarSubmission submission, CancellationToken cancellationToken)
     {
         var before = submission.State;
         switch (submission.State)
@@ -37,7 +37,7 @@ public sealed class SubmissionSteps(
                 break;
         }
 
-        return submission.State != before ? Outcomes.For(submission) : null;
+        return submission.State != before;
     }
 
     private async Task SubmitAsync(AvatarSubmission submission, CancellationToken cancellationToken)
