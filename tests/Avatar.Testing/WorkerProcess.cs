@@ -8,22 +8,32 @@ public sealed class WorkerProcess : IDisposable
     private readonly Process process;
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> output = new();
+    private readonly StreamWriter? log;
 
-    private WorkerProcess(Process process) => this.process = process;
+    private WorkerProcess(Process process, StreamWriter? log)
+    {
+        this.process = process;
+        this.log = log;
+    }
 
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// Starts the worker with <paramref name="settings"/> in its environment (as <c>Section__Key</c>), never on its
+    /// command line, where <c>ps</c> would show the API key. Every line it writes goes to <paramref name="logFile"/>, if given.
+    /// </summary>
+    public static WorkerProcess Start(IReadOnlyDictionary<string, string> settings, string? logFile = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(WorkerAssembly());
         foreach (var (key, value) in settings)
         {
-            info.ArgumentList.Add($"--{key}={value}");
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         // The host announces "Application started" once its bus consumes (MassTransit waits until started).
-        info.ArgumentList.Add("--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information");
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
 
-        var worker = new WorkerProcess(Process.Start(info)!);
+        var writer = logFile is null ? null : new StreamWriter(logFile, append: true) { AutoFlush = true };
+        var worker = new WorkerProcess(Process.Start(info)!, writer);
         worker.process.OutputDataReceived += (_, line) => worker.Record(line.Data);
         worker.process.ErrorDataReceived += (_, line) => worker.Record(line.Data);
         worker.process.Exited += (_, _) => worker.started.TrySetException(new InvalidOperationException($"The worker exited:{Environment.NewLine}{worker.Output}"));
@@ -54,6 +64,11 @@ public sealed class WorkerProcess : IDisposable
         if (line is null)
         {
             return;
+        }
+
+        lock (output)
+        {
+            log?.WriteLine(line);
         }
 
         output.Enqueue(line);
@@ -101,6 +116,10 @@ public sealed class WorkerProcess : IDisposable
         }
 
         process.Dispose();
+        lock (output)
+        {
+            log?.Dispose();
+        }
     }
 
     /// <summary>The worker's own build output, next to this test assembly's configuration (Debug or Release).</summary>

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The chaos run: 1,000 submissions and 100 sessions through 3 worker processes against the simulator (faults on task
+# reads), while workers are SIGKILLed and restarted, PostgreSQL is stopped for 120 s as commands keep arriving, and
+# RabbitMQ is stopped for 60 s. Services come up as for ./test.sh. Ends with one line:
+#   chaos: N/N terminal, D duplicate, C conflicting, U submit_outcome_unknown, E in _error, S secrets in logs
+# and exits non-zero unless every flow ended, none conflicting, nothing in _error and no secret in the logs.
+#   ./chaos.sh [--submissions 1000] [--sessions 100] [--workers 3] [--db-outage-seconds 120] [--broker-outage-seconds 60]
+set -euo pipefail
+cd "$(dirname "$0")"
+LOG_PREFIX=chaos
+source scripts/services.sh
+dotnet_check
+trap services_down EXIT
+
+if docker_available; then
+  unset AVATAR_DB # the harness starts containers through Testcontainers
+else
+  services_up
+  rabbitmq_fresh_vhost "avatar-chaos"
+fi
+
+mkdir -p .run/chaos
+dotnet build Worker.sln -c Release -nologo -v quiet >.run/build.log 2>&1 || { cat .run/build.log >&2; exit 1; }
+dotnet tests/Avatar.Chaos/bin/Release/net10.0/Avatar.Chaos.dll --log-directory .run/chaos "$@"

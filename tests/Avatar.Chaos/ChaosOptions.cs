@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Avatar.Chaos;
+
+/// <summary>What <c>./chaos.sh</c> runs; every figure can be changed on its command line (<c>--submissions 200</c>).</summary>
+public sealed record ChaosOptions
+{
+    public int Submissions { get; init; } = 1000;
+
+    public int Sessions { get; init; } = 100;
+
+    public int Workers { get; init; } = 3;
+
+    public int Kills { get; init; } = 3;
+
+    public TimeSpan DatabaseOutage { get; init; } = TimeSpan.FromSeconds(120);
+
+    public TimeSpan BrokerOutage { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan ReviewDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long after the last fault every flow must have ended.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMinutes(5);
+
+    public string LogDirectory { get; init; } = ".run/chaos";
+
+    public static ChaosOptions From(string[] args)
+    {
+        var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
+        var defaults = new ChaosOptions();
+        return new ChaosOptions
+        {
+            Submissions = settings.GetValue("submissions", defaults.Submissions),
+            Sessions = settings.GetValue("sessions", defaults.Sessions),
+            Workers = settings.GetValue("workers", defaults.Workers),
+            Kills = settings.GetValue("kills", defaults.Kills),
+            DatabaseOutage = TimeSpan.FromSeconds(settings.GetValue("db-outage-seconds", defaults.DatabaseOutage.TotalSeconds)),
+            BrokerOutage = TimeSpan.FromSeconds(settings.GetValue("broker-outage-seconds", defaults.BrokerOutage.TotalSeconds)),
+            ReviewDuration = TimeSpan.FromSeconds(settings.GetValue("review-seconds", defaults.ReviewDuration.TotalSeconds)),
+            Settle = TimeSpan.FromSeconds(settings.GetValue("settle-seconds", defaults.Settle.TotalSeconds)),
+            LogDirectory = settings.GetValue("log-directory", defaults.LogDirectory)!,
+        };
+    }
+}
