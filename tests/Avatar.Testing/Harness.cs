@@ -25,7 +25,7 @@ public static class Harness
     public static async Task<IHost> StartOtherServicesAsync(Services services, EventLog events)
     {
         var host = Host.CreateDefaultBuilder()
-            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
+            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("MassTransit", LogLevel.Error))
             .ConfigureServices(s =>
             {
                 s.AddSingleton(events);
