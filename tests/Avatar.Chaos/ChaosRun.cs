@@ -87,7 +87,7 @@ public sealed class ChaosRun : IAsyncDisposable
 
     public async Task<ChaosResult> ExecuteAsync()
     {
-        Say($"chaos: {options.Workers} worker processes, {options.Submissions} submissions, {options.Sessions} sessions, " +
+        Console.WriteLine($"chaos: {options.Workers} worker processes, {options.Submissions} submissions, {options.Sessions} sessions, " +
             $"{options.ReviewDuration.TotalSeconds:0} s reviews; task reads answer 20% 5xx, 5% 429, 5% 3 s late");
         clock.Restart();
         using var stop = new CancellationTokenSource();
@@ -144,9 +144,13 @@ public sealed class ChaosRun : IAsyncDisposable
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
+        var open = sessions.Count + submissions.Count - Count().Terminal;
+        Say(open == 0
+            ? $"every flow has ended, {(clock.Elapsed - faultsOver).TotalSeconds:0} s after the last fault"
+            : $"{open} flow(s) still open {options.Settle.TotalSeconds:0} s after the last fault");
+
         // A little longer, so that late duplicate copies are counted too.
         await Task.Delay(TimeSpan.FromSeconds(5));
-        Say($"every flow ended, or the {options.Settle.TotalSeconds:0} s after the last fault ran out");
         await stop.CancelAsync();
         await people;
 
