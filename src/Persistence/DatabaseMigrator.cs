@@ -7,11 +7,16 @@ using Microsoft.Extensions.Logging;
 namespace Avatar.Persistence;
 
 /// <summary>
-/// Applies the committed migrations before anything else starts. Several instances may start at once:
-/// EF Core takes a database lock around migrating, so only one applies them.
+/// Applies the committed migrations before anything else starts. Several instances may start at once: they take turns
+/// under a PostgreSQL advisory lock, so one applies the migrations and the others find nothing left to do. (EF Core's
+/// own migration lock for Npgsql lasts one migration's transaction, so a second instance could still start a migration
+/// that the first had just applied.)
 /// </summary>
 internal sealed class DatabaseMigrator(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<DatabaseMigrator> logger) : IHostedService
 {
+    // Any constant shared by every instance of this worker; "AVTR".
+    private const long LockKey = 0x41565452;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!configuration.GetValue("Database:MigrateOnStartup", true))
@@ -22,15 +27,26 @@ internal sealed class DatabaseMigrator(IServiceScopeFactory scopes, IConfigurati
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AvatarDbContext>();
 
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count == 0)
+        // A session-level lock: it holds across the migrations' own transactions, on the connection kept open here.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
         {
-            logger.LogInformation("Database schema is up to date");
-            return;
-        }
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({LockKey})", cancellationToken);
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count == 0)
+            {
+                logger.LogInformation("Database schema is up to date");
+                return;
+            }
 
-        logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, pending);
-        await db.Database.MigrateAsync(cancellationToken);
+            logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, pending);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -30,12 +30,27 @@ public sealed class BenchmarkRun : IAsyncDisposable
     public static async Task<BenchmarkRun> StartAsync(BenchmarkOptions options)
     {
         var run = new BenchmarkRun(options);
-        await run.StartAsync();
+        try
+        {
+            await run.StartAsync();
+        }
+        catch
+        {
+            await run.DisposeAsync();
+            throw;
+        }
+
         return run;
     }
 
     private async Task StartAsync()
     {
+        Directory.CreateDirectory(".run");
+        foreach (var old in Directory.GetFiles(".run", "bench-worker-*.log"))
+        {
+            File.Delete(old);
+        }
+
         services = await Services.StartAsync();
         var connectionString = await services.CreateDatabaseAsync(database);
 
@@ -44,9 +59,10 @@ public sealed class BenchmarkRun : IAsyncDisposable
 
         // Production timings: only the connections differ.
         var workerSettings = Harness.WorkerSettings(services, connectionString, Simulator.BaseAddress, apiKey);
+        workerSettings["Logging:LogLevel:Default"] = "Information";
         for (var i = 0; i < options.Workers; i++)
         {
-            workers.Add(WorkerProcess.Start(workerSettings));
+            workers.Add(WorkerProcess.Start(workerSettings, Path.Combine(".run", $"bench-worker-{i + 1}.log")));
         }
 
         await Task.WhenAll(workers.Select(w => w.WaitUntilStartedAsync(TimeSpan.FromMinutes(2))));
@@ -122,10 +138,22 @@ public sealed class BenchmarkRun : IAsyncDisposable
             worker.Dispose();
         }
 
-        await client.StopAsync();
-        client.Dispose();
-        await simulator.DisposeAsync();
-        await services.DropDatabaseAsync(database);
-        await services.DisposeAsync();
+        // Any of these may be missing when starting failed half-way.
+        if (client is not null)
+        {
+            await client.StopAsync();
+            client.Dispose();
+        }
+
+        if (simulator is not null)
+        {
+            await simulator.DisposeAsync();
+        }
+
+        if (services is not null)
+        {
+            await services.DropDatabaseAsync(database);
+            await services.DisposeAsync();
+        }
     }
 }

@@ -45,7 +45,16 @@ public sealed class ChaosRun : IAsyncDisposable
     public static async Task<ChaosRun> StartAsync(ChaosOptions options)
     {
         var run = new ChaosRun(options);
-        await run.StartAsync();
+        try
+        {
+            await run.StartAsync();
+        }
+        catch
+        {
+            await run.DisposeAsync();
+            throw;
+        }
+
         return run;
     }
 
@@ -335,8 +344,15 @@ public sealed class ChaosRun : IAsyncDisposable
             client.Dispose();
         }
 
-        await simulatorApp.DisposeAsync();
-        await services.DropDatabaseAsync(database);
-        await services.DisposeAsync();
+        if (simulatorApp is not null)
+        {
+            await simulatorApp.DisposeAsync();
+        }
+
+        if (services is not null)
+        {
+            await services.DropDatabaseAsync(database);
+            await services.DisposeAsync();
+        }
     }
 }

@@ -10,10 +10,23 @@ public sealed class WorkerProcess : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> output = new();
     private readonly StreamWriter? log;
 
+    // Workers never outlive the process that started them, even when it ends without disposing them (an unhandled
+    // exception, SIGTERM): a leftover worker would consume the next run's messages against a database that is gone.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerProcess, byte> Running = new();
+
+    static WorkerProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var worker in Running.Keys)
+        {
+            worker.Dispose();
+        }
+    };
+
     private WorkerProcess(Process process, StreamWriter? log)
     {
         this.process = process;
         this.log = log;
+        Running[this] = 0;
     }
 
     /// <summary>
@@ -110,6 +123,7 @@ public sealed class WorkerProcess : IDisposable
 
     public void Dispose()
     {
+        Running.TryRemove(this, out _);
         if (!process.HasExited)
         {
             Kill();
