@@ -9,12 +9,7 @@ source scripts/services.sh
 dotnet_check
 trap services_down EXIT
 
-if docker_available; then
-  unset AVATAR_DB # the harness starts containers through Testcontainers
-else
-  services_up
-  rabbitmq_fresh_vhost "avatar-bench"
-fi
+harness_services_up "avatar-bench"
 
 mkdir -p .run
 dotnet build Worker.sln -c Release -nologo -v quiet >.run/build.log 2>&1 || { cat .run/build.log >&2; exit 1; }

@@ -12,12 +12,7 @@ source scripts/services.sh
 dotnet_check
 trap services_down EXIT
 
-if docker_available; then
-  unset AVATAR_DB # the harness starts containers through Testcontainers
-else
-  services_up
-  rabbitmq_fresh_vhost "avatar-chaos"
-fi
+harness_services_up "avatar-chaos"
 
 mkdir -p .run/chaos
 dotnet build Worker.sln -c Release -nologo -v quiet >.run/build.log 2>&1 || { cat .run/build.log >&2; exit 1; }

@@ -36,13 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if docker_available; then
-  log "Docker engine found: the tests start RabbitMQ and PostgreSQL through Testcontainers"
-  unset AVATAR_DB
-else
-  services_up
-  rabbitmq_fresh_vhost "avatar-tests"
-fi
+harness_services_up "avatar-tests"
 
 dotnet build Worker.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet test Worker.sln -c Release --no-build -nologo \

@@ -98,6 +98,18 @@ services_up() {
   fi
 }
 
+# For the .NET harness (tests, benchmark, chaos run): with a Docker engine it starts containers itself through
+# Testcontainers; otherwise the services come up here, with a fresh virtual host named $1.
+harness_services_up() {
+  if docker_available; then
+    log "Docker engine found: the harness starts RabbitMQ and PostgreSQL through Testcontainers"
+    unset AVATAR_DB
+  else
+    services_up
+    rabbitmq_fresh_vhost "$1"
+  fi
+}
+
 services_down() {
   local i
   for ((i = ${#SERVICES_STARTED[@]} - 1; i >= 0; i--)); do
