@@ -35,6 +35,9 @@ public sealed class PollSchedule
     /// <summary>When the current step gives up.</summary>
     public DateTimeOffset Deadline { get; set; }
 
+    /// <summary>The W3C trace context of the command that started the current step; the polls continue its trace.</summary>
+    public string? TraceParent { get; set; }
+
     public bool IsFinished => NextPollAt is null;
 
     /// <summary>Takes the row under a new claim (a command consumer working on a row it just stored or restarted).</summary>
@@ -63,6 +66,7 @@ public sealed class PollSchedule
             s.Property(p => p.PollAttempts).HasColumnName(nameof(PollAttempts));
             s.Property(p => p.UnfinishedAttempts).HasColumnName(nameof(UnfinishedAttempts));
             s.Property(p => p.Deadline).HasColumnName(nameof(Deadline));
+            s.Property(p => p.TraceParent).HasColumnName(nameof(TraceParent)).HasMaxLength(64);
         });
 
         // Finished rows by age: what retention reads. The claim reads rows with work left in due order, through the
@@ -83,7 +87,7 @@ public interface IScheduled
 }
 
 /// <summary>A row claimed by a dispatcher: whoever presents <see cref="LeaseToken"/> may work on it.</summary>
-public sealed record PollClaim(Guid Id, Guid LeaseToken);
+public sealed record PollClaim(Guid Id, Guid LeaseToken, string? TraceParent);
 
 /// <summary>The statements that move claims: each one a single round trip, timed by the database's clock.</summary>
 /// <remarks>Only table names from the EF model are interpolated into the SQL; every value is a parameter.</remarks>
@@ -107,7 +111,7 @@ public static class PollScheduleStatements
                 ORDER BY "NextPollAt"
                 LIMIT @max
                 FOR UPDATE SKIP LOCKED)
-            RETURNING t."Id" AS "Id", t."LeaseToken" AS "LeaseToken"
+            RETURNING t."Id" AS "Id", t."LeaseToken" AS "LeaseToken", t."TraceParent" AS "TraceParent"
             """;
         return db.Database
             .SqlQueryRaw<PollClaim>(sql, new NpgsqlParameter("lease", lease), new NpgsqlParameter("max", max))

@@ -1,5 +1,4 @@
 using Avatar.Worker;
 
-var builder = WorkerHost.CreateBuilder(args);
-using var host = builder.Build();
-await host.RunAsync();
+await using var app = WorkerHost.Build(WorkerHost.CreateBuilder(args));
+await app.RunAsync();

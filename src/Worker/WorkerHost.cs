@@ -1,6 +1,10 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Avatar.Persistence;
 using Avatar.Worker.Messaging;
+using Avatar.Worker.Health;
 using Avatar.Worker.Scheduling;
+using Avatar.Worker.Telemetry;
 using Avatar.Worker.Workflows;
 using Avatar.Worker.XCompute;
 
@@ -9,15 +13,27 @@ namespace Avatar.Worker;
 public static class WorkerHost
 {
     /// <summary>The worker's composition, one call per layer; the tests host it the same way.</summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args)
+    public static WebApplicationBuilder CreateBuilder(string[] args)
     {
         // appsettings.json sits beside the assembly, wherever the process is started from.
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+        // Health and metrics listen on 8080 unless ASPNETCORE_URLS (or Urls) says otherwise.
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls("http://*:8080");
+        }
+
         builder.Services.AddPersistence();
         builder.Services.AddXCompute();
         builder.Services.AddAvatarWorkflows();
         builder.Services.AddScheduling();
         builder.Services.AddMessaging();
+        builder.Services.AddWorkerHealthChecks();
+        builder.AddTelemetry();
         return builder;
     }
+
+    /// <summary>Builds the host and maps its endpoints (health and metrics).</summary>
+    public static WebApplication Build(WebApplicationBuilder builder) => builder.Build().MapWorkerEndpoints();
 }

@@ -8,8 +8,20 @@ namespace Avatar.Testing;
 public sealed class EventLog
 {
     private readonly ConcurrentQueue<object> events = new();
+    private readonly ConcurrentDictionary<object, string> traceParents = new(ReferenceEqualityComparer.Instance);
 
-    public void Add(object message) => events.Enqueue(message);
+    public void Add(object message, string? traceParent = null)
+    {
+        if (traceParent is not null)
+        {
+            traceParents[message] = traceParent;
+        }
+
+        events.Enqueue(message);
+    }
+
+    /// <summary>The W3C trace context <paramref name="message"/> arrived with, if any.</summary>
+    public string? TraceParentOf(object message) => traceParents.GetValueOrDefault(message);
 
     public IReadOnlyList<T> All<T>(Func<T, bool> predicate) => events.OfType<T>().Where(predicate).ToList();
 
@@ -40,21 +52,22 @@ public sealed class EventRecorder(EventLog log) :
     IConsumer<AvatarAssetsApproved>,
     IConsumer<AvatarAssetsRejected>
 {
-    public Task Consume(ConsumeContext<AvatarSessionCreated> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<AvatarSessionCreated> context) => Record(context);
 
-    public Task Consume(ConsumeContext<AvatarSessionFailed> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<AvatarSessionFailed> context) => Record(context);
 
-    public Task Consume(ConsumeContext<AvatarAuthVerified> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<AvatarAuthVerified> context) => Record(context);
 
-    public Task Consume(ConsumeContext<AvatarAuthFailed> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<AvatarAuthFailed> context) => Record(context);
 
-    public Task Consume(ConsumeContext<AvatarAssetsApproved> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<AvatarAssetsApproved> context) => Record(context);
 
-    public Task Consume(ConsumeContext<AvatarAssetsRejected> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<AvatarAssetsRejected> context) => Record(context);
 
-    private Task Record(object message)
+    private Task Record<T>(ConsumeContext<T> context)
+        where T : class
     {
-        log.Add(message);
+        log.Add(context.Message, context.Headers.Get<string>(MassTransit.Logging.DiagnosticHeaders.ActivityId));
         return Task.CompletedTask;
     }
 }

@@ -62,5 +62,8 @@ public static class Harness
         ["XCompute:BaseUrl"] = xcompute.ToString(),
         ["XCompute:ApiKey"] = apiKey,
         ["Logging:LogLevel:Default"] = "Warning",
+
+        // Health and metrics on a free port, so instances side by side never collide.
+        ["Urls"] = "http://127.0.0.1:0",
     };
 }

@@ -1,4 +1,8 @@
 using Avatar.Worker;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -7,9 +11,9 @@ namespace Avatar.Testing;
 /// <summary>One worker instance, composed exactly as <c>Program.cs</c> composes it, running in this process.</summary>
 public sealed class WorkerInstance : IAsyncDisposable
 {
-    private readonly IHost host;
+    private readonly WebApplication host;
 
-    private WorkerInstance(IHost host, LogCapture logs)
+    private WorkerInstance(WebApplication host, LogCapture logs)
     {
         this.host = host;
         Logs = logs;
@@ -33,10 +37,13 @@ public sealed class WorkerInstance : IAsyncDisposable
 
         builder.Logging.AddFilter<LogCapture>(null, LogLevel.Information);
         builder.Logging.AddFilter<LogCapture>("Avatar", LogLevel.Debug);
-        var instance = new WorkerInstance(builder.Build(), logs);
+        var instance = new WorkerInstance(WorkerHost.Build(builder), logs);
         await instance.host.StartAsync();
         return instance;
     }
+
+    /// <summary>Where this instance serves its health and metrics endpoints.</summary>
+    public Uri BaseAddress => new(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     public async Task StopAsync()
     {
@@ -47,6 +54,6 @@ public sealed class WorkerInstance : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        host.Dispose();
+        await host.DisposeAsync();
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -128,7 +129,10 @@ public sealed class XComputeClientTests
             RequestTimeout = timeout ?? TimeSpan.FromSeconds(5),
         };
         var http = Extensions.Configure(new HttpClient(handler), options);
-        return new XComputeClient(RestService.ForGenerated<IXComputeApi>(http, Extensions.RefitSettings), TimeProvider.System, NullLogger<XComputeClient>.Instance);
+        var meters = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
+            .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        return new XComputeClient(
+            RestService.ForGenerated<IXComputeApi>(http, Extensions.RefitSettings), new Telemetry.AvatarMetrics(meters), TimeProvider.System, NullLogger<XComputeClient>.Instance);
     }
 
     private static HttpResponseMessage Json(int status, string body) =>

@@ -102,6 +102,11 @@ namespace Avatar.Persistence.Migrations
                                 .HasColumnType("integer")
                                 .HasColumnName("PollAttempts");
 
+                            b1.Property<string>("TraceParent")
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)")
+                                .HasColumnName("TraceParent");
+
                             b1.Property<int>("UnfinishedAttempts")
                                 .HasColumnType("integer")
                                 .HasColumnName("UnfinishedAttempts");
@@ -191,6 +196,11 @@ namespace Avatar.Persistence.Migrations
                             b1.Property<int>("PollAttempts")
                                 .HasColumnType("integer")
                                 .HasColumnName("PollAttempts");
+
+                            b1.Property<string>("TraceParent")
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)")
+                                .HasColumnName("TraceParent");
 
                             b1.Property<int>("UnfinishedAttempts")
                                 .HasColumnType("integer")

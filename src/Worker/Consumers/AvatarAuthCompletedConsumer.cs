@@ -25,7 +25,7 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
         if (problem is not null)
         {
             logger.LogWarning("Rejected AvatarAuthCompleted {SessionId}: {Problem}", sessionId, problem);
-            await context.Publish(new AvatarAuthFailed(sessionId, AvatarErrorCodes.InvalidRequest, problem), context.CancellationToken);
+            await context.PublishEndedAsync(new AvatarAuthFailed(sessionId, AvatarErrorCodes.InvalidRequest, problem));
             return;
         }
 

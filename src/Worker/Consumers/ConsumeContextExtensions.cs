@@ -1,4 +1,5 @@
 using Avatar.Persistence;
+using Avatar.Worker.Telemetry;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,7 +25,17 @@ internal static class ConsumeContextExtensions
             return;
         }
 
-        await context.PublishOutcomeAsync(outcome?.Invoke());
+        if (outcome?.Invoke() is { } ended)
+        {
+            await context.PublishEndedAsync(ended);
+        }
+    }
+
+    /// <summary>Publishes the event that ends a flow (or refuses a command) for the first time, and counts it.</summary>
+    public static Task PublishEndedAsync(this ConsumeContext context, object outcome)
+    {
+        context.GetServiceOrCreateInstance<AvatarMetrics>().Ended(outcome);
+        return context.Publish(outcome, context.CancellationToken);
     }
 
     public static Task PublishOutcomeAsync(this ConsumeContext context, object? outcome) =>

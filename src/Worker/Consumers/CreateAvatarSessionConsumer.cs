@@ -24,7 +24,7 @@ public sealed class CreateAvatarSessionConsumer(
         if (CommandValidation.Validate(command) is { } problem)
         {
             logger.LogWarning("Rejected CreateAvatarSession {SessionId}: {Problem}", command.SessionId, problem);
-            await context.Publish(new AvatarSessionFailed(command.SessionId, AvatarErrorCodes.InvalidRequest, problem), context.CancellationToken);
+            await context.PublishEndedAsync(new AvatarSessionFailed(command.SessionId, AvatarErrorCodes.InvalidRequest, problem));
             return;
         }
 

@@ -19,6 +19,6 @@ public sealed class PollSessionConsumer(
         }
 
         var changed = await steps.AdvanceAsync(session, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, changed ? () => Outcomes.For(session) : null, logger);
+        await context.CompletePollAsync(db, session, changed, Outcomes.For, logger);
     }
 }

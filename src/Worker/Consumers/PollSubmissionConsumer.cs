@@ -19,6 +19,6 @@ public sealed class PollSubmissionConsumer(
         }
 
         var changed = await steps.AdvanceAsync(submission, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, changed ? () => Outcomes.For(submission) : null, logger);
+        await context.CompletePollAsync(db, submission, changed, Outcomes.For, logger);
     }
 }

@@ -1,3 +1,4 @@
+using Avatar.Worker.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,7 @@ namespace Avatar.Worker.Messaging;
 /// <item>Other failures are retried a few times (<see cref="MessagingOptions.RetryIntervals"/>) and then go to <c>_error</c>:
 /// those messages cannot succeed as they are.</item>
 /// <item>The in-memory outbox: events leave only once the consumer has committed and succeeded.</item>
+/// <item>A logging scope with the id of the session or submission the message is about.</item>
 /// </list>
 /// </summary>
 internal static class DeliveryPolicy
@@ -37,5 +39,6 @@ internal static class DeliveryPolicy
             r.Intervals(options.RetryIntervals);
         });
         endpoint.UseInMemoryOutbox(context);
+        endpoint.UseConsumeFilter(typeof(LogScopeFilter<>), context);
     }
 }

@@ -26,6 +26,14 @@ public static class Extensions
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+
+            // MassTransit's own health check, part of readiness: healthy once every endpoint consumes.
+            x.ConfigureHealthCheckOptions(o =>
+            {
+                o.Name = "masstransit-bus";
+                o.MinimalFailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy;
+                o.Tags.Add(Health.Extensions.Ready);
+            });
             x.AddConfigureEndpointsCallback((context, _, endpoint) => DeliveryPolicy.Apply(endpoint, context));
             x.AddConsumer<CreateAvatarSessionConsumer>();
             x.AddConsumer<AvatarAuthCompletedConsumer>();

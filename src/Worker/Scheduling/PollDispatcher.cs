@@ -11,7 +11,7 @@ namespace Avatar.Worker.Scheduling;
 /// the claims live in PostgreSQL, and a claim whose message is lost lapses after the lease.
 /// </summary>
 internal sealed class PollDispatcher(
-    IServiceScopeFactory scopes, PollCapacity capacity, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<PollDispatcher> logger)
+    IServiceScopeFactory scopes, PollCapacity capacity, DispatcherHeartbeat heartbeat, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<PollDispatcher> logger)
     : BackgroundService
 {
     private readonly PollingOptions polling = options.Value.Polling;
@@ -29,6 +29,7 @@ internal sealed class PollDispatcher(
                 {
                 }
 
+                heartbeat.Beat(clock.GetUtcNow());
                 Recovered();
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -77,7 +78,11 @@ internal sealed class PollDispatcher(
             using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             sending.CancelAfter(TimeSpan.FromSeconds(10));
             var endpoint = await endpoints.GetSendEndpoint(queue);
-            await endpoint.SendBatch(claims.Select(message), sending.Token);
+            await Task.WhenAll(claims.Select(async claim =>
+            {
+                using var dispatch = ScheduleTracing.StartDispatch(claim.TraceParent, queue.AbsolutePath);
+                await endpoint.Send(message(claim), sending.Token);
+            }));
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {

@@ -1,4 +1,6 @@
 using Avatar.Persistence;
+using Avatar.Worker.Consumers;
+using Avatar.Worker.Telemetry;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,6 +23,7 @@ internal static class PollHold
             return row;
         }
 
+        context.GetServiceOrCreateInstance<AvatarMetrics>().Polled(TableOf<TRow>(), "stale");
         if (await db.Set<TRow>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, context.CancellationToken) is { } stale
             && outcome(stale) is { } again)
         {
@@ -29,4 +32,15 @@ internal static class PollHold
 
         return null;
     }
+
+    /// <summary>Stores the step a held poll took, publishes the event it justifies, and counts the poll.</summary>
+    public static async Task CompletePollAsync<TRow>(
+        this ConsumeContext context, AvatarDbContext db, TRow row, bool changed, Func<TRow, object?> outcome, ILogger logger)
+        where TRow : class, IScheduled
+    {
+        await context.SaveAndPublishAsync(db, changed ? () => outcome(row) : null, logger);
+        context.GetServiceOrCreateInstance<AvatarMetrics>().Polled(TableOf<TRow>(), row.Schedule.IsFinished ? "ended" : "waiting");
+    }
+
+    private static string TableOf<TRow>() => typeof(TRow) == typeof(AvatarSession) ? "sessions" : "submissions";
 }

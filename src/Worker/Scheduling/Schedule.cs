@@ -59,6 +59,7 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
     /// <summary>Claims a row the caller is about to work on (a new row, or one a command restarts), so no dispatcher takes it meanwhile.</summary>
     public void Claim(IScheduled row, DateTimeOffset deadline)
     {
+        ScheduleTracing.Remember(row);
         row.Schedule.Deadline = deadline;
         row.Schedule.Claim(Now, polling.Lease);
         row.UpdatedAt = Now;

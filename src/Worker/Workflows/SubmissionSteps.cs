@@ -1,6 +1,7 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
 using Avatar.Worker.Scheduling;
+using Avatar.Worker.Telemetry;
 using Avatar.Worker.XCompute;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace Avatar.Worker.Workflows;
 /// Moves a submission one step on: step 3 (submit for review) or one poll of the review task.
 /// </summary>
 public sealed class SubmissionSteps(
-    XComputeClient xcompute, AvatarDbContext db, Schedule schedule, IOptions<WorkflowOptions> options, ILogger<SubmissionSteps> logger)
+    XComputeClient xcompute, AvatarDbContext db, Schedule schedule, AvatarMetrics metrics, IOptions<WorkflowOptions> options, ILogger<SubmissionSteps> logger)
 {
     /// <summary>Advances <paramref name="submission"/>; true when its state changed (and may have an event to announce).</summary>
     public async Task<bool> AdvanceAsync(AvatarSubmission submission, CancellationToken cancellationToken)
@@ -180,5 +181,6 @@ public sealed class SubmissionSteps(
     {
         submission.CompletedAt = schedule.Now;
         schedule.Finish(submission);
+        metrics.ReviewEnded(submission.CompletedAt.Value - submission.CreatedAt);
     }
 }

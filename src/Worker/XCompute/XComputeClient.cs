@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Avatar.Worker.Telemetry;
 using Refit;
 
 namespace Avatar.Worker.XCompute;
@@ -9,7 +10,7 @@ namespace Avatar.Worker.XCompute;
 /// Calls xcompute and turns every answer, including transport failures, into an <see cref="XComputeReply"/>.
 /// It never retries: whether and when to try again is the workflow's decision, kept in the database.
 /// </summary>
-public sealed class XComputeClient(IXComputeApi api, TimeProvider clock, ILogger<XComputeClient> logger)
+public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, TimeProvider clock, ILogger<XComputeClient> logger)
 {
     private const int MaxMessageLength = 300;
 
@@ -33,6 +34,7 @@ public sealed class XComputeClient(IXComputeApi api, TimeProvider clock, ILogger
         {
             using var response = await call(cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            metrics.Requested(operation, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), Stopwatch.GetElapsedTime(started));
             logger.LogDebug(
                 "xcompute {Operation} answered {StatusCode} in {ElapsedMs} ms",
                 operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -41,6 +43,7 @@ public sealed class XComputeClient(IXComputeApi api, TimeProvider clock, ILogger
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && TransportFailure(exception) is { } failure)
         {
             logger.LogDebug("xcompute {Operation} failed in transport: {Failure}", operation, failure);
+            metrics.Requested(operation, failure.Kind == FailureKind.Unreachable ? "unreachable" : "no_response", Stopwatch.GetElapsedTime(started));
             return XComputeReply.Failed(failure);
         }
     }

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Avatar.Persistence.Migrations
 {
     [DbContext(typeof(AvatarDbContext))]
-    [Migration("20261128222910_ScheduleInOnePlace")]
+    [Migration("20261128233739_ScheduleInOnePlace")]
     partial class ScheduleInOnePlace
     {
         /// <inheritdoc />
@@ -105,6 +105,11 @@ namespace Avatar.Persistence.Migrations
                                 .HasColumnType("integer")
                                 .HasColumnName("PollAttempts");
 
+                            b1.Property<string>("TraceParent")
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)")
+                                .HasColumnName("TraceParent");
+
                             b1.Property<int>("UnfinishedAttempts")
                                 .HasColumnType("integer")
                                 .HasColumnName("UnfinishedAttempts");
@@ -194,6 +199,11 @@ namespace Avatar.Persistence.Migrations
                             b1.Property<int>("PollAttempts")
                                 .HasColumnType("integer")
                                 .HasColumnName("PollAttempts");
+
+                            b1.Property<string>("TraceParent")
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)")
+                                .HasColumnName("TraceParent");
 
                             b1.Property<int>("UnfinishedAttempts")
                                 .HasColumnType("integer")

@@ -32,6 +32,22 @@ namespace Avatar.Persistence.Migrations
                 schema: "avatar",
                 table: "sessions");
 
+            migrationBuilder.AddColumn<string>(
+                name: "TraceParent",
+                schema: "avatar",
+                table: "submissions",
+                type: "character varying(64)",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "TraceParent",
+                schema: "avatar",
+                table: "sessions",
+                type: "character varying(64)",
+                maxLength: 64,
+                nullable: true);
+
             migrationBuilder.CreateIndex(
                 name: "IX_submissions_UpdatedAt",
                 schema: "avatar",
@@ -57,6 +73,16 @@ namespace Avatar.Persistence.Migrations
 
             migrationBuilder.DropIndex(
                 name: "IX_sessions_UpdatedAt",
+                schema: "avatar",
+                table: "sessions");
+
+            migrationBuilder.DropColumn(
+                name: "TraceParent",
+                schema: "avatar",
+                table: "submissions");
+
+            migrationBuilder.DropColumn(
+                name: "TraceParent",
                 schema: "avatar",
                 table: "sessions");
 

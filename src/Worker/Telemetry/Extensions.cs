@@ -1,0 +1,43 @@
+using Avatar.Worker.Scheduling;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Avatar.Worker.Telemetry;
+
+public static class Extensions
+{
+    /// <summary>
+    /// Traces (MassTransit, HttpClient, Npgsql) and metrics (the worker's <c>avatar.*</c>, MassTransit, runtime,
+    /// HttpClient, Npgsql) through OpenTelemetry; Prometheus scrapes <c>/metrics</c>, and OTLP is used when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Logs carry trace and span ids.
+    /// </summary>
+    public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AvatarMetrics>();
+        builder.Services.AddHostedService<BacklogGauges>();
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("avatar-worker"))
+            .WithTracing(tracing => tracing
+                .AddSource(MassTransit.Logging.DiagnosticHeaders.DefaultListenerName, ScheduleTracing.SourceName)
+                .AddHttpClientInstrumentation()
+                .AddNpgsql())
+            .WithMetrics(metrics => metrics
+                .AddMeter(AvatarMetrics.MeterName, MassTransit.Monitoring.InstrumentationOptions.MeterName)
+                .AddRuntimeInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddPrometheusExporter());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Avatar.Contracts;
+using Avatar.IntegrationTests.Infrastructure;
+
+namespace Avatar.IntegrationTests;
+
+/// <summary>What ops and their tools see: health endpoints, Prometheus metrics, one trace per flow.</summary>
+public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest(fixture)
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    [Fact]
+    public async Task Ready_answers_503_while_the_broker_is_away_and_200_again_once_it_is_back()
+    {
+        var worker = Fixture.Worker!.BaseAddress;
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(new Uri(worker, "/health/live"))).StatusCode);
+        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK);
+
+        await Fixture.Services.StopBrokerAsync();
+        try
+        {
+            await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.ServiceUnavailable, seconds: 30);
+            Assert.Contains("masstransit-bus", await (await Http.GetAsync(new Uri(worker, "/health/ready"))).Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(new Uri(worker, "/health/live"))).StatusCode);
+        }
+        finally
+        {
+            await Fixture.Services.StartBrokerAsync();
+        }
+
+        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK, seconds: 60);
+    }
+
+    [Fact]
+    public async Task Ready_answers_503_while_the_database_is_away_and_200_again_once_it_is_back()
+    {
+        var worker = Fixture.Worker!.BaseAddress;
+        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK);
+
+        await Fixture.Services.StopDatabaseAsync();
+        try
+        {
+            await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.ServiceUnavailable, seconds: 30);
+            Assert.Contains("postgresql", await (await Http.GetAsync(new Uri(worker, "/health/ready"))).Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await Fixture.Services.StartDatabaseAsync();
+        }
+
+        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK, seconds: 60);
+    }
+
+    [Fact]
+    public async Task Metrics_count_the_flows_that_ran()
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
+        var metrics = new Uri(Fixture.Worker!.BaseAddress, "/metrics");
+        var before = await ScrapeAsync(metrics);
+
+        // The backlog gauges exist before any work, and so do the worker's counters once a flow has run.
+        Assert.Contains(before.Keys, k => k.StartsWith("avatar_rows{", StringComparison.Ordinal) && k.Contains("state=\"InReview\""));
+        Assert.Contains(before.Keys, k => k.StartsWith("avatar_backlog_age_seconds{", StringComparison.Ordinal));
+
+        var groupId = await Simulator.MintGroupAsync();
+        var approved = new[] { Submission(groupId, "front"), Submission(groupId, "smile") };
+        var rejected = Submission(groupId, "front", "side-reject");
+        foreach (var command in approved.Append(rejected))
+        {
+            await Fixture.Publish(command);
+        }
+
+        foreach (var command in approved)
+        {
+            await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
+        }
+
+        await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == rejected.SubmissionId);
+        var after = await ScrapeAsync(metrics);
+
+        Assert.Equal(2, Delta(before, after, "avatar_outcomes_total", "event=\"AvatarAssetsApproved\""));
+        Assert.Equal(1, Delta(before, after, "avatar_outcomes_total", "event=\"AvatarAssetsRejected\"", "error_code=\"task_failed\""));
+        Assert.Equal(3, Delta(before, after, "avatar_xcompute_requests_total", "operation=\"submit-assets\"", "status=\"200\""));
+        Assert.Equal(3, Delta(before, after, "avatar_review_duration_seconds_count"));
+        Assert.True(Delta(before, after, "avatar_polls_total", "table=\"submissions\"", "result=\"ended\"") >= 3);
+    }
+
+    [Fact]
+    public async Task A_submission_is_one_trace_from_its_command_to_its_outcome()
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var source = new ActivitySource("Avatar.IntegrationTests");
+        var command = Submission(await Simulator.MintGroupAsync(), "front");
+
+        string traceId;
+        using (var caller = source.StartActivity("caller submits", ActivityKind.Producer))
+        {
+            traceId = caller!.TraceId.ToString();
+            await Fixture.Publish(command);
+        }
+
+        var approved = await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
+
+        // The outcome left from a poll, sent by the dispatcher long after the command's consumer had finished.
+        Assert.True((await Simulator.StatsAsync()).Polls.Values.Sum(p => p.Count) >= 1);
+        Assert.Equal(traceId, Events.TraceParentOf(approved)?.Split('-')[1]);
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(Uri worker)
+    {
+        try
+        {
+            return (await Http.GetAsync(new Uri(worker, "/health/ready"))).StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Prometheus's text format: one sample a line, <c>name{labels} value</c>.</summary>
+    private static async Task<Dictionary<string, double>> ScrapeAsync(Uri metrics)
+    {
+        var text = await Http.GetStringAsync(metrics);
+        return text.Split('\n')
+            .Where(l => l.Length > 0 && l[0] != '#')
+            .Select(l => Sample().Match(l))
+            .Where(m => m.Success)
+            .GroupBy(m => m.Groups["series"].Value)
+            .ToDictionary(g => g.Key, g => double.Parse(g.First().Groups["value"].Value, CultureInfo.InvariantCulture));
+    }
+
+    private static double Delta(Dictionary<string, double> before, Dictionary<string, double> after, string name, params string[] labels)
+    {
+        double Sum(Dictionary<string, double> samples) => samples
+            .Where(s => (s.Key == name || s.Key.StartsWith(name + "{", StringComparison.Ordinal)) && labels.All(l => s.Key.Contains(l, StringComparison.Ordinal)))
+            .Sum(s => s.Value);
+        return Sum(after) - Sum(before);
+    }
+
+    [GeneratedRegex(@"^(?<series>[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?) (?<value>[^ ]+)")]
+    private static partial Regex Sample();
+}
