@@ -13,8 +13,24 @@ results=.artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 
+# Checks outside dotnet test (the Prometheus rules) add to the same count.
+extra_passed=0
+extra_failed=0
+check() { # name, command...
+  local name=$1
+  shift
+  if "$@" >"$results/$name.log" 2>&1; then
+    extra_passed=$((extra_passed + 1))
+    echo "  Passed $name"
+  else
+    extra_failed=$((extra_failed + 1))
+    echo "  Failed $name:"
+    sed 's/^/    /' "$results/$name.log"
+  fi
+}
+
 summary() {
-  local passed=0 failed=0 p f
+  local passed=$extra_passed failed=$extra_failed p f
   for trx in "$results"/*.trx; do
     [ -e "$trx" ] || continue
     p=$(grep -o '<Counters [^>]*' "$trx" | grep -o 'passed="[0-9]*"' | grep -o '[0-9]\+' || echo 0)
@@ -22,8 +38,8 @@ summary() {
     passed=$((passed + p))
     failed=$((failed + f))
   done
-  if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
-    failed=1 # nothing ran: that is a failure, not a pass
+  if [ "$passed" -eq "$extra_passed" ] && [ "$failed" -eq "$extra_failed" ]; then
+    failed=$((failed + 1)) # no .NET test ran: that is a failure, not a pass
   fi
   echo "$passed passed, $failed failed"
 }
@@ -38,6 +54,13 @@ trap cleanup EXIT
 
 harness_services_up "avatar-tests"
 
+# The alert rules: valid, and doing what their unit tests say (promtool comes with Debian's prometheus package).
+prometheus_tools
+check promtool-check-rules promtool check rules deploy/prometheus/alerts.yml
+check promtool-check-config promtool check config deploy/prometheus/prometheus.yml
+check promtool-test-rules promtool test rules deploy/prometheus/alerts.test.yml
+
 dotnet build Worker.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet test Worker.sln -c Release --no-build -nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
+[ "$extra_failed" -eq 0 ]

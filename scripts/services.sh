@@ -24,6 +24,17 @@ apt_install() {
   apt-get install -y -qq "$@" >/dev/null
 }
 
+# Prometheus and promtool (for the alert rules and the scrape test), from Debian's package; its service is not started.
+prometheus_tools() {
+  command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 && return 0
+  local had_policy=false
+  [ -e /usr/sbin/policy-rc.d ] && had_policy=true
+  $had_policy || printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  apt_install prometheus
+  $had_policy || rm -f /usr/sbin/policy-rc.d
+}
+
 postgres_cluster() {
   # Prints "version name status" of the first cluster.
   pg_lsclusters --no-header 2>/dev/null | awk 'NR==1 {print $1, $2, $4}'

@@ -115,6 +115,29 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         Assert.Equal(traceId, Events.TraceParentOf(approved)?.Split('-')[1]);
     }
 
+    [Fact]
+    public async Task A_real_prometheus_scrapes_the_avatar_series()
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
+        var worker = Fixture.Worker!.BaseAddress;
+        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        await Fixture.Publish(command);
+        await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
+        var expected = Delta([], await ScrapeAsync(new Uri(worker, "/metrics")), "avatar_outcomes_total", "event=\"AvatarAssetsApproved\"");
+
+        // Debian's Prometheus server (./test.sh installs it), scraping this worker every second.
+        await using var prometheus = await PrometheusServer.StartAsync(worker);
+
+        string? answer = null;
+        await WaitUntil(async () =>
+        {
+            answer = await prometheus.QueryAsync("sum(avatar_outcomes_total{event=\"AvatarAssetsApproved\"})");
+            return answer.Contains($"\"{expected.ToString(CultureInfo.InvariantCulture)}\"", StringComparison.Ordinal);
+        }, seconds: 30);
+        Assert.Contains("\"status\":\"success\"", answer);
+        Assert.Contains("\"table\":\"submissions\"", await prometheus.QueryAsync("avatar_backlog_age_seconds"));
+    }
+
     private static async Task<HttpStatusCode> StatusAsync(Uri worker)
     {
         try
