@@ -58,7 +58,12 @@ public sealed class LifecycleTests(AvatarFixture fixture) : AvatarTest(fixture)
     [Fact]
     public async Task Finished_rows_are_deleted_after_the_retention_and_open_ones_stay()
     {
-        var settings = new Dictionary<string, string> { ["Avatar:Retention:Period"] = "00:00:02", ["Avatar:Retention:SweepInterval"] = "00:00:01" };
+        var settings = new Dictionary<string, string>
+        {
+            ["Avatar:Retention:Period"] = "00:00:02",
+            ["Avatar:Retention:SweepInterval"] = "00:00:01",
+            ["Avatar:ReviewTimeout"] = "00:05:00",
+        };
         await Fixture.WithWorkerAsync(settings, async () =>
         {
             await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
@@ -69,7 +74,7 @@ public sealed class LifecycleTests(AvatarFixture fixture) : AvatarTest(fixture)
             await Fixture.Publish(open);
             await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == finished.SubmissionId);
 
-            await WaitUntil(async () => await FindAsync<AvatarSubmission>(finished.SubmissionId) is null, seconds: 20);
+            await WaitUntil(async () => await FindAsync<AvatarSubmission>(finished.SubmissionId) is null, seconds: 30);
             Assert.Equal(SubmissionState.InReview, (await FindAsync<AvatarSubmission>(open.SubmissionId))!.State);
         });
     }

@@ -55,10 +55,10 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
     }
 
     [Fact]
-    public async Task Metrics_count_the_flows_that_ran()
+    public Task Metrics_count_the_flows_that_ran() => Fixture.WithWorkerAsync(new Dictionary<string, string>(), async worker =>
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
-        var metrics = new Uri(Fixture.Worker!.BaseAddress, "/metrics");
+        var metrics = new Uri(worker.BaseAddress, "/metrics");
         var before = await ScrapeAsync(metrics);
 
         // The backlog gauges exist before any work, and so do the worker's counters once a flow has run.
@@ -86,7 +86,7 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         Assert.Equal(3, Delta(before, after, "avatar_xcompute_requests_total", "operation=\"submit-assets\"", "status=\"200\""));
         Assert.Equal(3, Delta(before, after, "avatar_review_duration_seconds_count"));
         Assert.True(Delta(before, after, "avatar_polls_total", "table=\"submissions\"", "result=\"ended\"") >= 3);
-    }
+    });
 
     [Fact]
     public async Task A_submission_is_one_trace_from_its_command_to_its_outcome()
@@ -116,10 +116,10 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
     }
 
     [Fact]
-    public async Task A_real_prometheus_scrapes_the_avatar_series()
+    public Task A_real_prometheus_scrapes_the_avatar_series() => Fixture.WithWorkerAsync(new Dictionary<string, string>(), async instance =>
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
-        var worker = Fixture.Worker!.BaseAddress;
+        var worker = instance.BaseAddress;
         var command = Submission(await Simulator.MintGroupAsync(), "front");
         await Fixture.Publish(command);
         await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
@@ -136,7 +136,7 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         }, seconds: 30);
         Assert.Contains("\"status\":\"success\"", answer);
         Assert.Contains("\"table\":\"submissions\"", await prometheus.QueryAsync("avatar_backlog_age_seconds"));
-    }
+    });
 
     private static async Task<HttpStatusCode> StatusAsync(Uri worker)
     {

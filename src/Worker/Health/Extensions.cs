@@ -26,7 +26,14 @@ public static class Extensions
     public static WebApplication MapWorkerEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(Ready), ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(Ready),
+            ResponseWriter = WriteAsync,
+
+            // MassTransit reports Degraded while an endpoint reconnects: it is not consuming, so not ready.
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable },
+        });
         app.MapPrometheusScrapingEndpoint();
         return app;
     }

@@ -64,7 +64,13 @@ public sealed class AvatarFixture : IAsyncLifetime
     public Task<WorkerInstance> StartWorkerAsync() => WorkerInstance.StartAsync(WorkerSettings(), Logs);
 
     /// <summary>Runs <paramref name="scenario"/> with one worker, configured with <paramref name="overrides"/>, in place of the usual one.</summary>
-    public async Task WithWorkerAsync(IReadOnlyDictionary<string, string> overrides, Func<Task> scenario)
+    public Task WithWorkerAsync(IReadOnlyDictionary<string, string> overrides, Func<Task> scenario) => WithWorkerAsync(overrides, _ => scenario());
+
+    /// <summary>
+    /// Runs <paramref name="scenario"/> with a fresh worker, alone in this process. Metrics need that: OpenTelemetry
+    /// listens to meters by name across the process, so two instances in one process would report each other's.
+    /// </summary>
+    public async Task WithWorkerAsync(IReadOnlyDictionary<string, string> overrides, Func<WorkerInstance, Task> scenario)
     {
         await Worker!.DisposeAsync();
         Worker = null;
@@ -77,7 +83,7 @@ public sealed class AvatarFixture : IAsyncLifetime
             }
 
             await using var special = await WorkerInstance.StartAsync(settings, Logs);
-            await scenario();
+            await scenario(special);
         }
         finally
         {
