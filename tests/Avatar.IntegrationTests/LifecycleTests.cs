@@ -75,7 +75,12 @@ public sealed class LifecycleTests(AvatarFixture fixture) : AvatarTest(fixture)
             await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == finished.SubmissionId);
 
             await WaitUntil(async () => await FindAsync<AvatarSubmission>(finished.SubmissionId) is null, seconds: 30);
-            Assert.Equal(SubmissionState.InReview, (await FindAsync<AvatarSubmission>(open.SubmissionId))!.State);
+            var stillOpen = (await FindAsync<AvatarSubmission>(open.SubmissionId))!;
+            Assert.Equal(SubmissionState.InReview, stillOpen.State);
+
+            // End it, so it polls no more during the tests that follow.
+            await Simulator.CancelTaskAsync(stillOpen.TaskId!);
+            await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == open.SubmissionId);
         });
     }
 

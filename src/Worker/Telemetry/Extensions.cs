@@ -20,6 +20,10 @@ public static class Extensions
         builder.Services.AddHostedService<BacklogGauges>();
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
+        // JSON lines (Logging__Console__FormatterName=json) carry the scopes: trace and span ids, SessionId or SubmissionId.
+        // The default single-line format stays short for people.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
+
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("avatar-worker"))
             .WithTracing(tracing => tracing
