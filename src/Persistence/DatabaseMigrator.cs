@@ -1,4 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,6 +29,7 @@ internal sealed class DatabaseMigrator(IServiceScopeFactory scopes, IConfigurati
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AvatarDbContext>();
+        await CreateDatabaseIfMissingAsync(db, cancellationToken);
 
         // A session-level lock: it holds across the migrations' own transactions, on the connection kept open here.
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -50,4 +54,24 @@ internal sealed class DatabaseMigrator(IServiceScopeFactory scopes, IConfigurati
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>As MigrateAsync would, before the lock is taken on a connection to it; of two instances racing, one creates it.</summary>
+    private async Task CreateDatabaseIfMissingAsync(AvatarDbContext db, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (await creator.ExistsAsync(cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            logger.LogInformation("Creating the database");
+            await creator.CreateAsync(cancellationToken);
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another instance created it first.
+        }
+    }
 }

@@ -13,7 +13,12 @@ public sealed class LogScopeFilter<T>(ILogger<LogScopeFilter<T>> logger) : IFilt
 
     public async Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
     {
-        using var scope = IdOf(context.Message) is { } id ? logger.BeginScope(new[] { id }) : null;
+        using var scope = IdOf(context.Message) switch
+        {
+            { Key: "SubmissionId", Value: var id } => logger.BeginScope("SubmissionId {SubmissionId}", id),
+            { Value: var id } => logger.BeginScope("SessionId {SessionId}", id),
+            null => null,
+        };
         await next.Send(context);
     }
 
