@@ -29,8 +29,6 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
         }
     }
 
-    public TimeSpan Lease => polling.Lease;
-
     /// <summary>Reads the database's clock; <see cref="Now"/> then runs from it.</summary>
     public async Task SyncAsync(CancellationToken cancellationToken) => Anchor(await db.NowAsync(cancellationToken));
 
