@@ -65,3 +65,7 @@ wait_for_line "$run_dir/worker.log" "Application started" 120 "The worker"
 
 echo
 dotnet "$(bin Demo)" --Demo:SimulatorPlaysThePerson=$simulated
+
+echo
+log "what ops see (avatar-admin status, with the worker's settings):"
+dotnet src/Admin/bin/Release/net10.0/avatar-admin.dll status

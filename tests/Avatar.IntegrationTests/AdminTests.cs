@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Avatar.Admin;
+using Avatar.Contracts;
+using Avatar.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using RabbitMQ.Client;
+
+namespace Avatar.IntegrationTests;
+
+/// <summary><c>avatar-admin</c>, run with the same settings as the worker, against the real services.</summary>
+public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixture)
+{
+    [Fact]
+    public async Task Status_counts_open_rows_by_state_and_shows_the_error_queues()
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:30" });
+        var before = OpenSubmissions(await AdminAsync("status"));
+        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        await Fixture.Publish(command);
+        await WaitUntil(async () => await FindAsync<Avatar.Persistence.AvatarSubmission>(command.SubmissionId) is { State: Avatar.Persistence.SubmissionState.InReview });
+
+        var status = await AdminAsync("status");
+
+        Assert.Equal(before + 1, OpenSubmissions(status));
+        Assert.Matches(@"InReview\s+open\s+\d+, oldest created", status);
+        Assert.Contains("submit-avatar-assets_error", status);
+
+        var row = (await FindAsync<Avatar.Persistence.AvatarSubmission>(command.SubmissionId))!;
+        await Simulator.CancelTaskAsync(row.TaskId!);
+        await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
+    }
+
+    [Fact]
+    public async Task Redrive_moves_a_message_from_the_error_queue_back_and_the_worker_consumes_it()
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
+        var groupId = await Simulator.MintGroupAsync();
+        var submissionId = Guid.NewGuid();
+        await ParkInErrorQueueAsync("submit-avatar-assets", "SubmitAvatarAssets", $$"""
+            {"submissionId":"{{submissionId}}","groupId":"{{groupId}}","assets":[{"url":"https://cdn.example/a.mp4","name":"front"}]}
+            """);
+
+        var dryRun = await AdminAsync("redrive", "submit-avatar-assets", "--dry-run");
+        Assert.Contains("submit-avatar-assets_error: 1 message(s) would move", dryRun);
+        Assert.Equal(1u, await ErrorDepthAsync("submit-avatar-assets"));
+
+        var redrive = await AdminAsync("redrive", "submit-avatar-assets");
+
+        Assert.Contains("submit-avatar-assets_error: 1 message(s) moved to submit-avatar-assets", redrive);
+        await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == submissionId);
+        Assert.Equal(0u, await ErrorDepthAsync("submit-avatar-assets"));
+    }
+
+    private async Task<string> AdminAsync(params string[] args)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Fixture.WorkerSettings()!).Build();
+        using var output = new StringWriter();
+        var exitCode = await AdminCommands.RunAsync(args, configuration, output);
+        Assert.True(exitCode == 0, $"avatar-admin exited {exitCode}: {output}");
+        return output.ToString();
+    }
+
+    private static int OpenSubmissions(string status) => int.Parse(SubmissionsLine().Match(status).Groups["open"].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A message that failed before (an outage longer than the tolerance): put straight into the error queue.</summary>
+    private async Task ParkInErrorQueueAsync(string queue, string messageType, string message)
+    {
+        await using var connection = await Fixture.Services.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync($"{queue}_error", durable: true, exclusive: false, autoDelete: false);
+        await channel.QueuePurgeAsync($"{queue}_error");
+        var envelope = $$"""
+            {"messageId":"{{Guid.NewGuid()}}","messageType":["urn:message:Avatar.Contracts:{{messageType}}"],"message":{{message}}}
+            """;
+        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true };
+        await channel.BasicPublishAsync("", $"{queue}_error", mandatory: true, properties, Encoding.UTF8.GetBytes(envelope));
+    }
+
+    private async Task<uint> ErrorDepthAsync(string queue)
+    {
+        await using var connection = await Fixture.Services.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync($"{queue}_error")).MessageCount;
+    }
+
+    [GeneratedRegex(@"^submissions: (?<open>\d+) open", RegexOptions.Multiline)]
+    private static partial Regex SubmissionsLine();
+}
