@@ -15,6 +15,10 @@ public static class AdminCommands
             return 0;
         });
 
+        var id = new Argument<Guid>("id") { Description = "A SessionId or SubmissionId." };
+        var show = new Command("show", "Everything stored about one session or submission (never its token), its schedule and its last error.") { id };
+        show.SetAction(async (parse, cancellationToken) => await new RowReport(configuration).WriteAsync(parse.GetValue(id), output, cancellationToken) ? 0 : 2);
+
         var queue = new Argument<string?>("queue") { Description = "One queue (its _error queue is emptied); all of the worker's by default.", Arity = ArgumentArity.ZeroOrOne };
         var dryRun = new Option<bool>("--dry-run") { Description = "Count what would move, move nothing." };
         var redrive = new Command("redrive", "Move messages from _error queues back to their queues.") { queue, dryRun };
@@ -34,7 +38,7 @@ public static class AdminCommands
             return 0;
         });
 
-        var root = new RootCommand("Operate the avatar worker: read its state, move failed messages back.") { status, redrive };
+        var root = new RootCommand("Operate the avatar worker: read its state, move failed messages back.") { status, show, redrive };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output });
     }
 }

@@ -1,5 +1,6 @@
 // avatar-admin: what ops run against the worker's own configuration (ConnectionStrings__Avatar, RabbitMq__*).
 //   avatar-admin status
+//   avatar-admin show <id>
 //   avatar-admin redrive [queue] [--dry-run]
 using Avatar.Admin;
 using Microsoft.Extensions.Configuration;

@@ -52,12 +52,33 @@ public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixtu
         Assert.Equal(0u, await ErrorDepthAsync("submit-avatar-assets"));
     }
 
-    private async Task<string> AdminAsync(params string[] args)
+    [Fact]
+    public async Task Show_prints_a_row_with_its_schedule_and_never_its_token()
+    {
+        var created = await CreateSessionAsync();
+        var token = (await FindAsync<Avatar.Persistence.AvatarSession>(created.SessionId))!.BytedToken!;
+
+        var shown = await AdminAsync("show", created.SessionId.ToString());
+
+        Assert.StartsWith($"session {created.SessionId}", shown);
+        Assert.Contains("\"State\": \"AwaitingVerification\"", shown);
+        Assert.Contains(created.H5Link, shown);
+        Assert.Contains("\"NextPollAt\"", shown);
+        Assert.Contains("(held; never shown)", shown);
+        Assert.DoesNotContain(token, shown);
+
+        var unknown = Guid.NewGuid();
+        Assert.Contains($"no session or submission {unknown}", await AdminAsync(2, "show", unknown.ToString()));
+    }
+
+    private Task<string> AdminAsync(params string[] args) => AdminAsync(0, args);
+
+    private async Task<string> AdminAsync(int expectedExitCode, params string[] args)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Fixture.WorkerSettings()!).Build();
         using var output = new StringWriter();
         var exitCode = await AdminCommands.RunAsync(args, configuration, output);
-        Assert.True(exitCode == 0, $"avatar-admin exited {exitCode}: {output}");
+        Assert.True(exitCode == expectedExitCode, $"avatar-admin exited {exitCode}: {output}");
         return output.ToString();
     }
 
