@@ -184,6 +184,11 @@ public static class PollScheduleStatements
     public static bool IsUniqueViolation(this DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
-    private static string TableOf<T>(AvatarDbContext db) =>
-        $"{AvatarDbContext.Schema}.{db.Model.FindEntityType(typeof(T))?.GetTableName() ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped to a table.")}";
+    /// <summary>The table <typeparamref name="T"/> is mapped to, as the model says (<c>sessions</c>, <c>submissions</c>).</summary>
+    public static string TableName<T>(this AvatarDbContext db)
+        where T : class, IScheduled =>
+        db.Model.FindEntityType(typeof(T))?.GetTableName() ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped to a table.");
+
+    private static string TableOf<T>(AvatarDbContext db)
+        where T : class, IScheduled => $"{AvatarDbContext.Schema}.{db.TableName<T>()}";
 }

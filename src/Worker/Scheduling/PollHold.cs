@@ -23,7 +23,7 @@ internal static class PollHold
             return row;
         }
 
-        context.GetServiceOrCreateInstance<AvatarMetrics>().Polled(TableOf<TRow>(), "stale");
+        context.GetServiceOrCreateInstance<AvatarMetrics>().Polled(db.TableName<TRow>(), "stale");
         if (await db.Set<TRow>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, context.CancellationToken) is { } stale
             && outcome(stale) is { } again)
         {
@@ -39,8 +39,6 @@ internal static class PollHold
         where TRow : class, IScheduled
     {
         await context.SaveAndPublishAsync(db, changed ? () => outcome(row) : null, logger);
-        context.GetServiceOrCreateInstance<AvatarMetrics>().Polled(TableOf<TRow>(), row.Schedule.IsFinished ? "ended" : "waiting");
+        context.GetServiceOrCreateInstance<AvatarMetrics>().Polled(db.TableName<TRow>(), row.Schedule.IsFinished ? "ended" : "waiting");
     }
-
-    private static string TableOf<TRow>() => typeof(TRow) == typeof(AvatarSession) ? "sessions" : "submissions";
 }
