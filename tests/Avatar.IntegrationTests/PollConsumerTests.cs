@@ -178,12 +178,18 @@ public sealed class PollConsumerTests(AvatarFixture fixture) : AvatarTest(fixtur
         return row!;
     }
 
-    /// <summary>Takes the row off the schedule for a while, so the dispatcher leaves it to the test.</summary>
+    /// <summary>
+    /// Takes the row off the schedule for a while, so the dispatcher leaves it to the test: only between steps (no hold
+    /// under way), and with a new token, so a claim already on its way goes stale.
+    /// </summary>
     private async Task ParkAsync(Guid submissionId)
     {
         await using var db = Fixture.Db();
         await WaitUntil(async () => await db.Database.ExecuteSqlAsync(
-            $"""UPDATE avatar.submissions SET "NextPollAt" = now() + interval '1 hour' WHERE "Id" = {submissionId} AND "NextPollAt" > now()""") == 1);
+            $"""
+            UPDATE avatar.submissions SET "NextPollAt" = now() + interval '1 hour', "LeaseToken" = gen_random_uuid()
+            WHERE "Id" = {submissionId} AND "NextPollAt" > now() AND "UnfinishedAttempts" = 0
+            """) == 1);
     }
 
     /// <summary>Claims the row as a dispatcher would, and returns the claim.</summary>
