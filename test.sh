@@ -29,10 +29,20 @@ check() { # name, command...
   fi
 }
 
+# The failed tests' names and first message lines, so the end of the output says what failed.
+failures() { # trx file
+  awk '
+    /<UnitTestResult / && /outcome="Failed"/ { failed = 1; match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); print "  FAILED " name }
+    failed && /<Message>/ { line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line); print "    " substr(line, 1, 400); failed = 0 }
+    /<\/UnitTestResult>/ { failed = 0 }
+  ' "$1"
+}
+
 summary() {
   local passed=$extra_passed failed=$extra_failed p f
   for trx in "$results"/*.trx; do
     [ -e "$trx" ] || continue
+    failures "$trx"
     p=$(grep -o '<Counters [^>]*' "$trx" | grep -o 'passed="[0-9]*"' | grep -o '[0-9]\+' || echo 0)
     f=$(grep -o '<Counters [^>]*' "$trx" | grep -o ' failed="[0-9]*"' | grep -o '[0-9]\+' || echo 0)
     passed=$((passed + p))

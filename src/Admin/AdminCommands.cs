@@ -38,7 +38,13 @@ public static class AdminCommands
             return 0;
         });
 
-        var root = new RootCommand("Operate the avatar worker: read its state, move failed messages back.") { status, show, redrive };
+        var abandonId = new Argument<Guid>("id") { Description = "The SessionId or SubmissionId to end." };
+        var reason = new Option<string>("--reason") { Description = "Why; it reaches the callers in the failure event.", Required = true };
+        var abandon = new Command("abandon", "End a stuck session or submission now, as failed with 'abandoned', and publish its failure event.") { abandonId, reason };
+        abandon.SetAction(async (parse, cancellationToken) =>
+            await new Abandonment(configuration).RunAsync(parse.GetValue(abandonId), parse.GetValue(reason)!, output, cancellationToken));
+
+        var root = new RootCommand("Operate the avatar worker: read its state, move failed messages back, end what is stuck.") { status, show, redrive, abandon };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output });
     }
 }

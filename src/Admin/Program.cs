@@ -2,6 +2,7 @@
 //   avatar-admin status
 //   avatar-admin show <id>
 //   avatar-admin redrive [queue] [--dry-run]
+//   avatar-admin abandon <id> --reason "..."
 using Avatar.Admin;
 using Microsoft.Extensions.Configuration;
 

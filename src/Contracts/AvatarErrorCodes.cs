@@ -39,6 +39,9 @@ public static class AvatarErrorCodes
     /// </summary>
     public const string VerificationOutcomeUnknown = "verification_outcome_unknown";
 
+    /// <summary>An operator ended the work by hand (<c>avatar-admin abandon</c>); the reason says why.</summary>
+    public const string Abandoned = "abandoned";
+
     /// <summary>xcompute kept failing or answered in a shape the worker cannot use.</summary>
     public const string UpstreamError = "upstream_error";
 }

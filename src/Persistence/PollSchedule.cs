@@ -56,6 +56,16 @@ public sealed class PollSchedule
         UnfinishedAttempts = 0;
     }
 
+    /// <summary>
+    /// Ends the schedule from outside the worker (an operator abandoning the row): a new token, so a worker that holds
+    /// the row now cannot save its step over the ending.
+    /// </summary>
+    public void Revoke()
+    {
+        LeaseToken = Guid.NewGuid();
+        Release(null);
+    }
+
     internal static void Map<T>(EntityTypeBuilder<T> builder)
         where T : class, IScheduled
     {

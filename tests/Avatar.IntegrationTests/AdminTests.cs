@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Avatar.Admin;
 using Avatar.Contracts;
 using Avatar.IntegrationTests.Infrastructure;
+using Avatar.Persistence;
 using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
 
@@ -18,7 +19,7 @@ public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixtu
         var before = OpenSubmissions(await AdminAsync("status"));
         var command = Submission(await Simulator.MintGroupAsync(), "front");
         await Fixture.Publish(command);
-        await WaitUntil(async () => await FindAsync<Avatar.Persistence.AvatarSubmission>(command.SubmissionId) is { State: Avatar.Persistence.SubmissionState.InReview });
+        await WaitUntil(async () => await FindAsync<AvatarSubmission>(command.SubmissionId) is { State: SubmissionState.InReview });
 
         var status = await AdminAsync("status");
 
@@ -26,7 +27,7 @@ public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixtu
         Assert.Matches(@"InReview\s+open\s+\d+, oldest created", status);
         Assert.Contains("submit-avatar-assets_error", status);
 
-        var row = (await FindAsync<Avatar.Persistence.AvatarSubmission>(command.SubmissionId))!;
+        var row = (await FindAsync<AvatarSubmission>(command.SubmissionId))!;
         await Simulator.CancelTaskAsync(row.TaskId!);
         await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
     }
@@ -56,7 +57,7 @@ public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixtu
     public async Task Show_prints_a_row_with_its_schedule_and_never_its_token()
     {
         var created = await CreateSessionAsync();
-        var token = (await FindAsync<Avatar.Persistence.AvatarSession>(created.SessionId))!.BytedToken!;
+        var token = (await FindAsync<AvatarSession>(created.SessionId))!.BytedToken!;
 
         var shown = await AdminAsync("show", created.SessionId.ToString());
 
@@ -69,6 +70,55 @@ public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixtu
 
         var unknown = Guid.NewGuid();
         Assert.Contains($"no session or submission {unknown}", await AdminAsync(2, "show", unknown.ToString()));
+    }
+
+    [Fact]
+    public async Task Abandon_ends_a_stuck_submission_and_publishes_its_failure_event_once_per_run()
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "01:00:00" });
+        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        await Fixture.Publish(command);
+        await WaitUntil(async () => await FindAsync<AvatarSubmission>(command.SubmissionId) is { State: SubmissionState.InReview });
+
+        var abandoned = await AdminAsync("abandon", command.SubmissionId.ToString(), "--reason", "xcompute lost the task (ticket 4711)");
+
+        Assert.Contains($"submission {command.SubmissionId} ended Rejected (abandoned)", abandoned);
+        Assert.Contains("published AvatarAssetsRejected", abandoned);
+        var rejected = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
+        Assert.Equal(AvatarErrorCodes.Abandoned, rejected.ErrorCode);
+        Assert.Equal("abandoned by an operator: xcompute lost the task (ticket 4711)", rejected.Reason);
+        var row = (await FindAsync<AvatarSubmission>(command.SubmissionId))!;
+        Assert.Equal(SubmissionState.Rejected, row.State);
+        Assert.True(row.Schedule.IsFinished, "an abandoned row is never polled again");
+
+        // Again: the row stays as it ended, and its stored event goes out once more for callers that missed it.
+        var again = await AdminAsync("abandon", command.SubmissionId.ToString(), "--reason", "a second time");
+        Assert.Contains($"submission {command.SubmissionId} had already ended Rejected (abandoned)", again);
+        await WaitUntil(() => Task.FromResult(Events.All<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId).Count == 2));
+        Assert.All(Events.All<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId), e => Assert.Equal(rejected.Reason, e.Reason));
+
+        var unknown = Guid.NewGuid();
+        Assert.Contains($"no session or submission {unknown}", await AdminAsync(2, "abandon", unknown.ToString(), "--reason", "x"));
+    }
+
+    [Fact]
+    public async Task Abandon_ends_a_session_awaiting_its_person_and_erases_its_token()
+    {
+        var created = await CreateSessionAsync();
+
+        var abandoned = await AdminAsync("abandon", created.SessionId.ToString(), "--reason", "the person withdrew consent");
+
+        Assert.Contains($"session {created.SessionId} ended VerificationFailed (abandoned)", abandoned);
+        var failed = await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == created.SessionId);
+        Assert.Equal(AvatarErrorCodes.Abandoned, failed.ErrorCode);
+        var row = (await FindAsync<AvatarSession>(created.SessionId))!;
+        Assert.Null(row.BytedToken);
+        Assert.True(row.Schedule.IsFinished);
+
+        // The person finishing anyway changes nothing: the command gets the stored ending back.
+        await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
+        await WaitUntil(() => Task.FromResult(Events.All<AvatarAuthFailed>(e => e.SessionId == created.SessionId).Count == 2));
+        Assert.Empty(Events.All<AvatarAuthVerified>(e => e.SessionId == created.SessionId));
     }
 
     private Task<string> AdminAsync(params string[] args) => AdminAsync(0, args);

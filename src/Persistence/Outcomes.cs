@@ -1,7 +1,6 @@
 using Avatar.Contracts;
-using Avatar.Persistence;
 
-namespace Avatar.Worker.Workflows;
+namespace Avatar.Persistence;
 
 /// <summary>
 /// The event a row's stored state justifies. Built from the row alone, so a duplicate command or a redelivered
