@@ -5,6 +5,9 @@
 #   chaos: N/N terminal, D duplicate, C conflicting, U submit_outcome_unknown, E in _error, S secrets in logs
 # and exits non-zero unless every flow ended, none conflicting, nothing in _error and no secret in the logs.
 #   ./chaos.sh [--submissions 1000] [--sessions 100] [--workers 3] [--db-outage-seconds 120] [--broker-outage-seconds 60]
+#   ./chaos.sh --cluster [...]   the same on the three-node cluster of scripts/rabbitmq-cluster.sh (quorum queues, the
+#                                workers connected to all three); instead of stopping RabbitMQ it stops the node that
+#                                leads the worker's queues for --broker-outage-seconds while callers keep publishing.
 set -euo pipefail
 cd "$(dirname "$0")"
 LOG_PREFIX=chaos
@@ -13,6 +16,10 @@ dotnet_check
 trap services_down EXIT
 
 harness_services_up "avatar-chaos"
+if [[ " $* " == *" --cluster "* ]] && ! scripts/rabbitmq-cluster.sh status; then
+  scripts/rabbitmq-cluster.sh up >/dev/null
+  SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh down")
+fi
 
 mkdir -p .run/chaos
 dotnet build Worker.sln -c Release -nologo -v quiet >.run/build.log 2>&1 || { cat .run/build.log >&2; exit 1; }

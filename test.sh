@@ -64,6 +64,10 @@ trap cleanup EXIT
 
 harness_services_up "avatar-tests"
 
+# The cluster test starts the three-node RabbitMQ cluster (scripts/rabbitmq-cluster.sh) if it is not running; this
+# script then takes it down again at the end.
+scripts/rabbitmq-cluster.sh status || SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh down")
+
 # The alert rules: valid, and doing what their unit tests say (promtool comes with Debian's prometheus package).
 prometheus_tools
 check promtool-check-rules promtool check rules deploy/prometheus/alerts.yml

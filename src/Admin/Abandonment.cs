@@ -1,5 +1,6 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Messaging;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -105,8 +106,11 @@ internal sealed class Abandonment(IConfiguration configuration)
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddOptions<RabbitMqTransportOptions>().Configure(o => configuration.GetSection("RabbitMq").Bind(o));
-        services.AddMassTransit(x => x.UsingRabbitMq((_, _) => { }));
+        var transport = new RabbitMqTransportOptions();
+        var broker = new BrokerOptions();
+        configuration.GetSection(BrokerOptions.Section).Bind(transport);
+        configuration.GetSection(BrokerOptions.Section).Bind(broker);
+        services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) => Broker.ConfigureHost(cfg, transport, broker)));
         await using var provider = services.BuildServiceProvider();
         var bus = provider.GetRequiredService<IBusControl>();
         await bus.StartAsync(cancellationToken);

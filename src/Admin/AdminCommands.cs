@@ -24,8 +24,8 @@ public static class AdminCommands
         var redrive = new Command("redrive", "Move messages from _error queues back to their queues.") { queue, dryRun };
         redrive.SetAction(async (parse, cancellationToken) =>
         {
-            await using var broker = await Broker.ConnectAsync(configuration, cancellationToken);
-            var queues = parse.GetValue(queue) is { } one ? [one.EndsWith("_error", StringComparison.Ordinal) ? one[..^6] : one] : Broker.WorkerQueues;
+            await using var broker = await Queues.ConnectAsync(configuration, cancellationToken);
+            var queues = parse.GetValue(queue) is { } one ? [one.EndsWith("_error", StringComparison.Ordinal) ? one[..^6] : one] : Queues.WorkerQueues;
             var moved = 0L;
             foreach (var name in queues)
             {

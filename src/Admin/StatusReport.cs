@@ -19,9 +19,9 @@ internal sealed class StatusReport(IConfiguration configuration)
             await WriteAsync(output, db, table, cancellationToken);
         }
 
-        await using var broker = await Broker.ConnectAsync(configuration, cancellationToken);
+        await using var broker = await Queues.ConnectAsync(configuration, cancellationToken);
         output.WriteLine("error queues");
-        foreach (var queue in Broker.WorkerQueues)
+        foreach (var queue in Queues.WorkerQueues)
         {
             output.WriteLine($"  {queue}_error".PadRight(36) + $"{await broker.ErrorDepthAsync(queue, cancellationToken)}");
         }

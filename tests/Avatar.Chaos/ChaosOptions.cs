@@ -24,9 +24,13 @@ public sealed record ChaosOptions
 
     public string LogDirectory { get; init; } = ".run/chaos";
 
+    /// <summary>On the three-node cluster of <c>scripts/rabbitmq-cluster.sh</c>: the broker outage is the loss of the node leading the queues.</summary>
+    public bool Cluster { get; init; }
+
     public static ChaosOptions From(string[] args)
     {
-        var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
+        var cluster = args.Contains("--cluster");
+        var settings = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a != "--cluster")]).Build();
         var defaults = new ChaosOptions();
         return new ChaosOptions
         {
@@ -39,6 +43,7 @@ public sealed record ChaosOptions
             ReviewDuration = TimeSpan.FromSeconds(settings.GetValue("review-seconds", defaults.ReviewDuration.TotalSeconds)),
             Settle = TimeSpan.FromSeconds(settings.GetValue("settle-seconds", defaults.Settle.TotalSeconds)),
             LogDirectory = settings.GetValue("log-directory", defaults.LogDirectory)!,
+            Cluster = cluster,
         };
     }
 }

@@ -26,6 +26,8 @@ public sealed class ChaosRun : IAsyncDisposable
     private readonly List<Guid> submissions = [];
     private Dictionary<string, string> workerSettings = null!;
     private Services services = null!;
+    private Services broker = null!;
+    private BrokerCluster? cluster;
     private WebApplication simulatorApp = null!;
     private SimulatorClient simulator = null!;
     private IHost client = null!;
@@ -67,6 +69,13 @@ public sealed class ChaosRun : IAsyncDisposable
         }
 
         services = await Services.StartAsync();
+        broker = services;
+        if (options.Cluster)
+        {
+            cluster = await BrokerCluster.UpAsync("avatar-chaos");
+            broker = services.OnCluster(cluster);
+        }
+
         var connectionString = await services.CreateDatabaseAsync(database);
         (simulatorApp, simulator) = await Harness.StartSimulatorAsync(
             apiKey,
@@ -79,7 +88,7 @@ public sealed class ChaosRun : IAsyncDisposable
             "--Simulator:LatencySpikeRate=0.05",
             "--Simulator:LatencySpikeMs=3000");
 
-        workerSettings = Harness.WorkerSettings(services, connectionString, simulator.BaseAddress, apiKey);
+        workerSettings = Harness.WorkerSettings(broker, connectionString, simulator.BaseAddress, apiKey);
         workerSettings["Logging:LogLevel:Default"] = "Information";
         workerSettings["Avatar:SessionLifetime"] = "00:01:30";
         workerSettings["Avatar:VerificationGrace"] = "00:00:10";
@@ -89,7 +98,7 @@ public sealed class ChaosRun : IAsyncDisposable
         }
 
         await Task.WhenAll(workers.Select(w => w.WaitUntilStartedAsync(TimeSpan.FromMinutes(2))));
-        client = await Harness.StartOtherServicesAsync(services, events);
+        client = await Harness.StartOtherServicesAsync(broker, events);
         bus = client.Services.GetRequiredService<IBus>();
         groupId = await simulator.MintGroupAsync();
     }
@@ -97,7 +106,8 @@ public sealed class ChaosRun : IAsyncDisposable
     public async Task<ChaosResult> ExecuteAsync()
     {
         Console.WriteLine($"chaos: {options.Workers} worker processes, {options.Submissions} submissions, {options.Sessions} sessions, " +
-            $"{options.ReviewDuration.TotalSeconds:0} s reviews; task reads answer 20% 5xx, 5% 429, 5% 3 s late");
+            $"{options.ReviewDuration.TotalSeconds:0} s reviews; task reads answer 20% 5xx, 5% 429, 5% 3 s late" +
+            (cluster is null ? "" : $"; RabbitMQ is a three-node cluster ({string.Join(", ", cluster.Nodes)})"));
         clock.Restart();
         using var stop = new CancellationTokenSource();
         var people = PlayThePeopleAsync(stop.Token);
@@ -130,15 +140,31 @@ public sealed class ChaosRun : IAsyncDisposable
         await Task.Delay(TimeSpan.FromSeconds(15));
         await KillAsync(1);
 
-        // RabbitMQ away: nothing is published meanwhile, as callers cannot reach it either.
         await Task.Delay(TimeSpan.FromSeconds(5));
-        await services.StopBrokerAsync();
-        Say($"stopped RabbitMQ for {options.BrokerOutage.TotalSeconds:0} s");
-        await Task.Delay(options.BrokerOutage);
-        await services.StartBrokerAsync();
-        Say("started RabbitMQ");
+        if (cluster is null)
+        {
+            // RabbitMQ away: nothing is published meanwhile, as callers cannot reach it either.
+            await services.StopBrokerAsync();
+            Say($"stopped RabbitMQ for {options.BrokerOutage.TotalSeconds:0} s");
+            await Task.Delay(options.BrokerOutage);
+            await services.StartBrokerAsync();
+            Say("started RabbitMQ");
+            await PublishSubmissionsAsync(options.Submissions - submissions.Count);
+        }
+        else
+        {
+            // One node lost (the one leading the worker's queues, and so the one the workers are connected to) while
+            // reviews are in flight; the callers keep publishing to the nodes that are left.
+            var leader = await cluster.LeaderOfAsync("poll-submission");
+            await cluster.StopNodeAsync(leader);
+            Say($"stopped RabbitMQ node {leader} (avatar{leader}@localhost, leader of poll-submission) for {options.BrokerOutage.TotalSeconds:0} s");
+            var lost = Stopwatch.StartNew();
+            await PublishSubmissionsAsync(options.Submissions - submissions.Count);
+            await Task.Delay(Max(TimeSpan.Zero, options.BrokerOutage - lost.Elapsed));
+            await cluster.StartNodeAsync(leader);
+            Say($"started RabbitMQ node {leader} again");
+        }
 
-        await PublishSubmissionsAsync(options.Submissions - submissions.Count);
         Say($"published the last submissions: {submissions.Count} in all");
         await Task.Delay(TimeSpan.FromSeconds(10));
         for (var kill = 2; kill < options.Kills; kill++)
@@ -299,7 +325,7 @@ public sealed class ChaosRun : IAsyncDisposable
 
     private async Task<long> ErrorQueueDepthAsync()
     {
-        await using var connection = await services.ConnectAsync();
+        await using var connection = await broker.ConnectAsync();
         long total = 0;
         foreach (var queue in new[] { "create-avatar-session", "avatar-auth-completed", "submit-avatar-assets", "poll-session", "poll-submission" })
         {

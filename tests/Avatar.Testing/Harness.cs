@@ -38,10 +38,25 @@ public static class Harness
                         {
                             h.Username(services.AmqpUser);
                             h.Password(services.AmqpPassword);
+                            if (services.AmqpNodes.Count > 0)
+                            {
+                                h.UseCluster(c =>
+                                {
+                                    foreach (var node in services.AmqpNodes)
+                                    {
+                                        c.Node(node);
+                                    }
+                                });
+                            }
                         });
-                        // Durable, so events published while this bus reconnects after a broker outage wait for it.
+                        // Durable, so events published while this bus reconnects after a broker outage wait for it;
+                        // a quorum queue, so that on a cluster losing a node loses none of them either.
                         // Each run has its own virtual host (or container), which takes the queue with it.
-                        cfg.ReceiveEndpoint($"avatar-harness-events-{Guid.NewGuid():N}", e => e.ConfigureConsumer<EventRecorder>(context));
+                        cfg.ReceiveEndpoint($"avatar-harness-events-{Guid.NewGuid():N}", e =>
+                        {
+                            e.SetQuorumQueue();
+                            e.ConfigureConsumer<EventRecorder>(context);
+                        });
                     });
                 });
             })
@@ -59,6 +74,7 @@ public static class Harness
         ["RabbitMq:VHost"] = services.AmqpVirtualHost,
         ["RabbitMq:User"] = services.AmqpUser,
         ["RabbitMq:Pass"] = services.AmqpPassword,
+        ["RabbitMq:Nodes"] = string.Join(',', services.AmqpNodes),
         ["XCompute:BaseUrl"] = xcompute.ToString(),
         ["XCompute:ApiKey"] = apiKey,
         ["Logging:LogLevel:Default"] = "Warning",

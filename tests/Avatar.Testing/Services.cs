@@ -24,6 +24,9 @@ public sealed class Services : IAsyncDisposable
 
     public required string AmqpPassword { get; init; }
 
+    /// <summary>A cluster's nodes (<c>host:port</c>), when the broker is one; empty for a single node.</summary>
+    public IReadOnlyList<string> AmqpNodes { get; init; } = [];
+
     /// <summary>"version name" of the Debian PostgreSQL cluster test.sh started, for the outage tests.</summary>
     private string? PostgresCluster { get; init; }
 
@@ -119,15 +122,29 @@ public sealed class Services : IAsyncDisposable
         }
     }
 
+    /// <summary>The same PostgreSQL, with <paramref name="cluster"/> as the broker.</summary>
+    public Services OnCluster(BrokerCluster cluster) => new()
+    {
+        AdminConnectionString = AdminConnectionString,
+        PostgresCluster = PostgresCluster,
+        AmqpHost = cluster.Nodes[0].Split(':')[0],
+        AmqpPort = int.Parse(cluster.Nodes[0].Split(':')[1], System.Globalization.CultureInfo.InvariantCulture),
+        AmqpVirtualHost = cluster.VirtualHost,
+        AmqpUser = "guest",
+        AmqpPassword = "guest",
+        AmqpNodes = cluster.Nodes,
+        postgresContainer = postgresContainer,
+    };
+
     /// <summary>A plain RabbitMQ connection, for playing a publisher or subscriber that does not use MassTransit.</summary>
     public Task<RabbitMQ.Client.IConnection> ConnectAsync() => new RabbitMQ.Client.ConnectionFactory
     {
-        HostName = AmqpHost,
-        Port = AmqpPort,
         VirtualHost = AmqpVirtualHost,
         UserName = AmqpUser,
         Password = AmqpPassword,
-    }.CreateConnectionAsync();
+    }.CreateConnectionAsync(AmqpNodes.Count > 0
+        ? [.. AmqpNodes.Select(n => RabbitMQ.Client.AmqpTcpEndpoint.Parse(n))]
+        : [new RabbitMQ.Client.AmqpTcpEndpoint(AmqpHost, AmqpPort)]);
 
     /// <summary>Creates an empty database for this run and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string name)

@@ -142,13 +142,7 @@ public sealed class WorkerProcess : IDisposable
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = testOutput.Name;
         var configuration = testOutput.Parent!.Name;
-        var root = testOutput;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Worker.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var path = Path.Combine(root!.FullName, "src", "Worker", "bin", configuration, framework, "Avatar.Worker.dll");
+        var path = Path.Combine(Repository.Root, "src", "Worker", "bin", configuration, framework, "Avatar.Worker.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first: the worker is not at " + path);
     }
 }

@@ -1,18 +1,21 @@
 using Avatar.Worker.Consumers;
 using Avatar.Worker.Scheduling;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Messaging;
 
 public static class Extensions
 {
     /// <summary>
-    /// MassTransit over RabbitMQ (section <c>RabbitMq</c>: Host, Port, VHost, User, Pass), the consumers, and one
-    /// delivery policy for every endpoint (<see cref="DeliveryPolicy"/>).
+    /// MassTransit over RabbitMQ (section <c>RabbitMq</c>: Host, Port, VHost, User, Pass, and <see cref="BrokerOptions"/>'s
+    /// Nodes and QueueType), the consumers, and for every endpoint its queue type and one delivery policy
+    /// (<see cref="DeliveryPolicy"/>).
     /// </summary>
     public static IServiceCollection AddMessaging(this IServiceCollection services)
     {
-        services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
+        services.AddOptions<RabbitMqTransportOptions>().BindConfiguration(BrokerOptions.Section);
+        services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section);
         services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section);
 
         // The host counts as started only once the queues exist and consume, so nothing published right after is lost.
@@ -34,7 +37,11 @@ public static class Extensions
                 o.MinimalFailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy;
                 o.Tags.Add(Health.Extensions.Ready);
             });
-            x.AddConfigureEndpointsCallback((context, _, endpoint) => DeliveryPolicy.Apply(endpoint, context));
+            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                Broker.ApplyQueueType(endpoint, context.GetRequiredService<IOptions<BrokerOptions>>().Value);
+                DeliveryPolicy.Apply(endpoint, context);
+            });
             x.AddConsumer<CreateAvatarSessionConsumer>();
             x.AddConsumer<AvatarAuthCompletedConsumer>();
             x.AddConsumer<SubmitAvatarAssetsConsumer>();
@@ -45,6 +52,10 @@ public static class Extensions
 
             x.UsingRabbitMq((context, cfg) =>
             {
+                Broker.ConfigureHost(
+                    cfg,
+                    context.GetRequiredService<IOptions<RabbitMqTransportOptions>>().Value,
+                    context.GetRequiredService<IOptions<BrokerOptions>>().Value);
                 cfg.ConfigureJsonSerializerOptions(options =>
                 {
                     options.Converters.Insert(0, new LenientEnumConverterFactory());

@@ -7,7 +7,9 @@ public static class PollQueues
 
     public const string Submission = "poll-submission";
 
-    public static readonly Uri SessionAddress = new($"queue:{Session}");
+    // The endpoint's own exchange (MassTransit binds it to the queue of the same name), not "queue:": a send to a
+    // queue address declares the queue, without its type, which a quorum queue refuses (PRECONDITION_FAILED).
+    public static readonly Uri SessionAddress = new($"exchange:{Session}");
 
-    public static readonly Uri SubmissionAddress = new($"queue:{Submission}");
+    public static readonly Uri SubmissionAddress = new($"exchange:{Submission}");
 }

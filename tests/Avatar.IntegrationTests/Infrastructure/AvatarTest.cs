@@ -40,10 +40,10 @@ public abstract class AvatarTest(AvatarFixture fixture) : IAsyncLifetime
         groupId,
         [.. names.Select(n => new AvatarAssetSource($"https://cdn.example/avatars/{n}.mp4", n))]);
 
-    protected static Task WaitUntil(Func<bool> condition, int seconds = 10) => WaitUntil(() => Task.FromResult(condition()), seconds);
+    protected static Task WaitUntil(Func<bool> condition, int seconds = 30) => WaitUntil(() => Task.FromResult(condition()), seconds);
 
     /// <summary>Waits for a positive signal: <paramref name="condition"/> becoming true, checked every 50 ms.</summary>
-    protected static async Task WaitUntil(Func<Task<bool>> condition, int seconds = 10)
+    protected static async Task WaitUntil(Func<Task<bool>> condition, int seconds = 30)
     {
         for (var i = 0; i < seconds * 20 && !await condition(); i++)
         {

@@ -1,28 +1,41 @@
 using Microsoft.Extensions.Configuration;
+using Avatar.Worker.Messaging;
+using MassTransit;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
 namespace Avatar.Admin;
 
 /// <summary>The worker's queues on RabbitMQ, reached with the worker's own <c>RabbitMq:*</c> settings.</summary>
-internal sealed class Broker(IConnection connection) : IAsyncDisposable
+internal sealed class Queues(IConnection connection) : IAsyncDisposable
 {
     /// <summary>Every queue the worker consumes (MassTransit creates <c>{queue}_error</c> beside each on its first fault).</summary>
     public static readonly string[] WorkerQueues = ["create-avatar-session", "avatar-auth-completed", "submit-avatar-assets", "poll-session", "poll-submission"];
 
-    public static async Task<Broker> ConnectAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    public static async Task<Queues> ConnectAsync(IConfiguration configuration, CancellationToken cancellationToken)
     {
-        var section = configuration.GetSection("RabbitMq");
+        var transport = new RabbitMqTransportOptions();
+        var broker = new BrokerOptions();
+        configuration.GetSection(BrokerOptions.Section).Bind(transport);
+        configuration.GetSection(BrokerOptions.Section).Bind(broker);
         var factory = new ConnectionFactory
         {
-            HostName = section["Host"] ?? "localhost",
-            Port = int.TryParse(section["Port"], out var port) ? port : 5672,
-            VirtualHost = section["VHost"] ?? "/",
-            UserName = section["User"] ?? "guest",
-            Password = section["Pass"] ?? "guest",
+            VirtualHost = transport.VHost,
+            UserName = transport.User,
+            Password = transport.Pass,
             ClientProvidedName = "avatar-admin",
         };
-        return new Broker(await factory.CreateConnectionAsync(cancellationToken));
+
+        // A cluster's nodes, the first that answers; else Host and Port.
+        var endpoints = broker.NodeList is { Count: > 0 } nodes
+            ? nodes.Select(n => AmqpTcpEndpoint.Parse(n)).ToList()
+            : [new AmqpTcpEndpoint(transport.Host, transport.Port)];
+        if (transport.UseSsl)
+        {
+            endpoints.ForEach(e => e.Ssl.Enabled = true);
+        }
+
+        return new Queues(await factory.CreateConnectionAsync(endpoints, cancellationToken));
     }
 
     /// <summary>Messages waiting in <c>{queue}_error</c>; 0 when it was never created.</summary>

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace Avatar.Testing;
+
+/// <summary>
+/// The three-node RabbitMQ cluster of <c>scripts/rabbitmq-cluster.sh</c> (Debian's package, on this machine), started
+/// if it is not running, with a fresh virtual host for this run.
+/// </summary>
+public sealed class BrokerCluster
+{
+    private BrokerCluster(IReadOnlyList<string> nodes, string virtualHost)
+    {
+        Nodes = nodes;
+        VirtualHost = virtualHost;
+    }
+
+    /// <summary><c>host:port</c> of every node, as <c>RabbitMq__Nodes</c> takes them.</summary>
+    public IReadOnlyList<string> Nodes { get; }
+
+    public string VirtualHost { get; }
+
+    public static async Task<BrokerCluster> UpAsync(string virtualHost)
+    {
+        var up = await ScriptAsync("up");
+        var nodes = up.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith("nodes ", StringComparison.Ordinal))[6..].Split(',');
+        await ScriptAsync("vhost", virtualHost);
+        return new BrokerCluster(nodes, virtualHost);
+    }
+
+    /// <summary>The node (1-3) that leads quorum queue <paramref name="queue"/>.</summary>
+    public async Task<int> LeaderOfAsync(string queue) =>
+        int.Parse((await ScriptAsync("leader", queue, VirtualHost)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Node <paramref name="node"/> goes away, as if its machine were lost.</summary>
+    public Task StopNodeAsync(int node) => ScriptAsync("stop-node", node.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public Task StartNodeAsync(int node) => ScriptAsync("start-node", node.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>rabbitmqctl against the cluster; returns what it printed.</summary>
+    public Task<string> CtlAsync(params string[] arguments) => ScriptAsync(["ctl", .. arguments]);
+
+    private static async Task<string> ScriptAsync(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "rabbitmq-cluster.sh"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Repository.Root,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0
+            ? output
+            : throw new InvalidOperationException($"scripts/rabbitmq-cluster.sh {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
+    }
+}
