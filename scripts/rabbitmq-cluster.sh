@@ -5,7 +5,7 @@
 #   scripts/rabbitmq-cluster.sh up              start the three nodes (installing the package if missing) and join them
 #   scripts/rabbitmq-cluster.sh down            stop them and delete their data
 #   scripts/rabbitmq-cluster.sh status          exit 0 if all three nodes are running
-#   scripts/rabbitmq-cluster.sh stop-node N     stop node N (1-3) as if its machine were lost
+#   scripts/rabbitmq-cluster.sh stop-node N     kill node N (1-3) at once (SIGKILL), as if its machine were lost
 #   scripts/rabbitmq-cluster.sh start-node N    start node N again; it rejoins the cluster
 #   scripts/rabbitmq-cluster.sh vhost NAME      create virtual host NAME anew (guest may use it)
 #   scripts/rabbitmq-cluster.sh leader QUEUE [VHOST]   the number of the node that leads quorum queue QUEUE
@@ -111,6 +111,19 @@ stop_node() {
   fi
 }
 
+# A lost machine does not shut down gracefully: no connection is closed and no queue leader hands over; the other nodes
+# notice the node gone and elect new leaders, clients notice their connection gone and move to another node. (A
+# graceful stop instead keeps the leaders on the stopping node answering, and refusing publishes, while it winds down.)
+kill_node() {
+  local n=$1 pid
+  pid=$(cat "$DIR/node$n/rabbit.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    log "killing $(node_name "$n") (pid $pid)"
+    kill -KILL "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  fi
+}
+
 up() {
   prepare
   # Node 1 first; then 2 and 3 side by side, which find it through the peer list in their configuration and join it
@@ -177,7 +190,7 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) for n in "${NODES[@]}"; do running "$n" || exit 1; done ;;
-  stop-node) node_number "${2:-}"; stop_node "$2" ;;
+  stop-node) node_number "${2:-}"; kill_node "$2" ;;
   start-node) node_number "${2:-}"; prepare; start_node "$2" ;;
   vhost) vhost "${2:?a virtual host name is required}" ;;
   leader) leader "${2:?a queue name is required}" "${3:-/}" ;;

@@ -17,16 +17,20 @@ public sealed record BenchmarkResult(
     /// <summary>Every review ended, and none was ever polled by two workers at once.</summary>
     public bool Passed => Finished == Submitted && MaxConcurrentPolls <= 1;
 
+    /// <summary>Finished reviews per second of wall time, from the first command to the last outcome.</summary>
+    public double Throughput => Finished / Wall.TotalSeconds;
+
+    public TimeSpan Percentile(double p) => TimesToOutcome.Count == 0 ? TimeSpan.Zero : TimesToOutcome[(int)Math.Ceiling(p * TimesToOutcome.Count) - 1];
+
     public void Print(TextWriter output, BenchmarkOptions options)
     {
         static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
-        TimeSpan Percentile(double p) => TimesToOutcome.Count == 0 ? TimeSpan.Zero : TimesToOutcome[(int)Math.Ceiling(p * TimesToOutcome.Count) - 1];
 
         output.WriteLine($"avatar benchmark: {options.Submissions} submissions of 2 assets, {options.Workers} worker process(es), " +
             $"{options.ReviewDuration.TotalSeconds:0.#} s reviews, {options.LatencyMs} ms xcompute latency");
         output.WriteLine($"  finished                 {Finished}/{Submitted} ({Approved} approved, {PartlyRejected} partly rejected)");
         output.WriteLine($"  wall time                {Seconds(Wall)}");
-        output.WriteLine($"  throughput               {(Finished / Wall.TotalSeconds).ToString("0.0", CultureInfo.InvariantCulture)} reviews/s");
+        output.WriteLine($"  throughput               {Throughput.ToString("0.0", CultureInfo.InvariantCulture)} reviews/s");
         output.WriteLine($"  time to outcome          p50 {Seconds(Percentile(0.50))}, p95 {Seconds(Percentile(0.95))}, max {Seconds(Percentile(1.0))}");
         if (PollsPerReview.Count > 0)
         {

@@ -31,7 +31,7 @@ public sealed class ChaosRun : IAsyncDisposable
     private WebApplication simulatorApp = null!;
     private SimulatorClient simulator = null!;
     private IHost client = null!;
-    private IBus bus = null!;
+    private CarefulPublisher publisher = null!;
     private string groupId = null!;
     private int started;
 
@@ -99,7 +99,7 @@ public sealed class ChaosRun : IAsyncDisposable
 
         await Task.WhenAll(workers.Select(w => w.WaitUntilStartedAsync(TimeSpan.FromMinutes(2))));
         client = await Harness.StartOtherServicesAsync(broker, events);
-        bus = client.Services.GetRequiredService<IBus>();
+        publisher = new CarefulPublisher(broker);
         groupId = await simulator.MintGroupAsync();
     }
 
@@ -262,24 +262,9 @@ public sealed class ChaosRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes as a careful caller does: again until the broker takes it.</summary>
-    private async Task PublishAsync<T>(T message, CancellationToken cancellationToken)
-        where T : class
-    {
-        while (true)
-        {
-            try
-            {
-                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await bus.Publish(message, attempt.Token);
-                return;
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
-            }
-        }
-    }
+    /// <summary>Publishes as a careful caller does: again until the broker takes it (see <see cref="CarefulPublisher"/>).</summary>
+    private Task PublishAsync<T>(T message, CancellationToken cancellationToken)
+        where T : class => publisher.PublishAsync(message, cancellationToken);
 
     private async Task KillAsync(int kill)
     {
@@ -362,6 +347,11 @@ public sealed class ChaosRun : IAsyncDisposable
         {
             worker.Stop();
             worker.Dispose();
+        }
+
+        if (publisher is not null)
+        {
+            await publisher.DisposeAsync();
         }
 
         if (client is not null)

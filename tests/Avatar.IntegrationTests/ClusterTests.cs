@@ -2,7 +2,6 @@ using Avatar.Contracts;
 using Avatar.IntegrationTests.Infrastructure;
 using Avatar.Persistence;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Avatar.IntegrationTests;
 
@@ -30,7 +29,7 @@ public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
         var events = new EventLog();
         var stopped = 0;
         using var client = await Harness.StartOtherServicesAsync(services, events);
-        var bus = client.Services.GetRequiredService<MassTransit.IBus>();
+        await using var publisher = new CarefulPublisher(services);
         try
         {
             await using var worker = await WorkerInstance.StartAsync(settings, Fixture.Logs);
@@ -57,7 +56,7 @@ public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
             var commands = Enumerable.Range(0, 6).Select(i => Submission(groupId, $"front-{i}", i % 3 == 0 ? $"side-reject-{i}" : $"side-{i}")).ToList();
             foreach (var command in commands.Take(4))
             {
-                await bus.Publish(command);
+                await publisher.PublishAsync(command);
             }
 
             await WaitUntil(async () => await CountInReviewAsync(settings["ConnectionStrings:Avatar"], commands.Take(4)) == 4, 30);
@@ -69,7 +68,7 @@ public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
             // Callers keep publishing to the nodes that are left.
             foreach (var command in commands.Skip(4))
             {
-                await PublishUntilTakenAsync(bus, command);
+                await publisher.PublishAsync(command);
             }
 
             foreach (var command in commands)
@@ -109,25 +108,6 @@ public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
 
             await client.StopAsync();
             await Fixture.Services.DropDatabaseAsync(database);
-        }
-    }
-
-    /// <summary>As a careful caller publishes: again until the broker confirms it (while the cluster notices the lost node).</summary>
-    private static async Task PublishUntilTakenAsync<T>(MassTransit.IBus bus, T message)
-        where T : class
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await bus.Publish(message, timeout.Token);
-                return;
-            }
-            catch (Exception) when (attempt < 30)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
         }
     }
 

@@ -34,21 +34,7 @@ public static class Harness
                     x.AddConsumer<EventRecorder>();
                     x.UsingRabbitMq((context, cfg) =>
                     {
-                        cfg.Host(services.AmqpHost, (ushort)services.AmqpPort, services.AmqpVirtualHost, h =>
-                        {
-                            h.Username(services.AmqpUser);
-                            h.Password(services.AmqpPassword);
-                            if (services.AmqpNodes.Count > 0)
-                            {
-                                h.UseCluster(c =>
-                                {
-                                    foreach (var node in services.AmqpNodes)
-                                    {
-                                        c.Node(node);
-                                    }
-                                });
-                            }
-                        });
+                        ConfigureHost(cfg, services);
                         // Durable, so events published while this bus reconnects after a broker outage wait for it;
                         // a quorum queue, so that on a cluster losing a node loses none of them either.
                         // Each run has its own virtual host (or container), which takes the queue with it.
@@ -64,6 +50,24 @@ public static class Harness
         await host.StartAsync();
         return host;
     }
+
+    /// <summary>The run's broker: one node, or a cluster's nodes.</summary>
+    public static void ConfigureHost(IRabbitMqBusFactoryConfigurator cfg, Services services) =>
+        cfg.Host(services.AmqpHost, (ushort)services.AmqpPort, services.AmqpVirtualHost, h =>
+        {
+            h.Username(services.AmqpUser);
+            h.Password(services.AmqpPassword);
+            if (services.AmqpNodes.Count > 0)
+            {
+                h.UseCluster(c =>
+                {
+                    foreach (var node in services.AmqpNodes)
+                    {
+                        c.Node(node);
+                    }
+                });
+            }
+        });
 
     /// <summary>What any worker of a run needs: its database, the broker, and xcompute (the simulator).</summary>
     public static Dictionary<string, string> WorkerSettings(Services services, string connectionString, Uri xcompute, string apiKey) => new()

@@ -89,11 +89,19 @@ public sealed class WorkerProcess : IDisposable
         {
         }
 
+        if (line.IndexOf("Now listening on: ", StringComparison.Ordinal) is var at and >= 0)
+        {
+            BaseAddress ??= new Uri(line[(at + "Now listening on: ".Length)..].Trim());
+        }
+
         if (line.Contains("Application started", StringComparison.Ordinal))
         {
             started.TrySetResult();
         }
     }
+
+    /// <summary>Where the worker serves health and metrics, once it has started.</summary>
+    public Uri? BaseAddress { get; private set; }
 
     /// <summary>SIGKILL: no graceful shutdown, no chance to finish or release anything.</summary>
     public void Kill()
