@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark: submissions through worker processes against the simulator, on real RabbitMQ and PostgreSQL.
 # Prints throughput, time to outcome, polls per review, overlapping polls (must be 1) and worker peak memory.
-#   ./bench.sh [--submissions 200] [--workers 2] [--review-seconds 10] [--latency-ms 20]
-#   ./bench.sh --workers 1,2,4 --latency-ms 200   scale-out: one run per worker count (1,500 submissions each by
-#                                                 default), then throughput per count side by side
+#   ./bench.sh [--submissions 200] [--workers 2] [--review-seconds 10] [--latency-ms 20] [--concurrency 8]
+#   ./bench.sh --workers 1,2,4 --latency-ms 200   scale-out: one run per worker count (1,500 submissions each and
+#                                                 2 messages at once per queue per worker by default), then throughput
+#                                                 per count side by side
 set -euo pipefail
 cd "$(dirname "$0")"
 LOG_PREFIX=bench

@@ -103,14 +103,6 @@ start_node() {
   ctl "$n" -q await_startup >/dev/null
 }
 
-stop_node() {
-  local n=$1
-  if running "$n"; then
-    log "stopping $(node_name "$n")"
-    ctl "$n" -q stop >/dev/null
-  fi
-}
-
 # A lost machine does not shut down gracefully: no connection is closed and no queue leader hands over; the other nodes
 # notice the node gone and elect new leaders, clients notice their connection gone and move to another node. (A
 # graceful stop instead keeps the leaders on the stopping node answering, and refusing publishes, while it winds down.)
@@ -148,10 +140,11 @@ up() {
   echo "nodes $(IFS=,; echo "${nodes[*]}")"
 }
 
+# Its data goes too, so there is nothing to shut down gracefully.
 down() {
   local n
   for n in 3 2 1; do
-    [ -d "$DIR/node$n" ] && stop_node "$n"
+    [ -d "$DIR/node$n" ] && kill_node "$n"
   done
   rm -rf "$DIR"
 }

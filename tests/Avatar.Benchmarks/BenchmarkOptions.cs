@@ -1,3 +1,3 @@
 namespace Avatar.Benchmarks;
 
-public sealed record BenchmarkOptions(int Submissions, int Workers, TimeSpan ReviewDuration, int LatencyMs);
+public sealed record BenchmarkOptions(int Submissions, int Workers, TimeSpan ReviewDuration, int LatencyMs, int ConcurrentMessageLimit);

@@ -14,6 +14,12 @@ public sealed record BenchmarkResult(
     int XComputeRequests,
     IReadOnlyList<long> WorkerPeakResidentBytes)
 {
+    public double DatabaseCommands { get; init; }
+
+    public double BrokerMessagesSent { get; init; }
+
+    public double BrokerMessagesReceived { get; init; }
+
     /// <summary>Every review ended, and none was ever polled by two workers at once.</summary>
     public bool Passed => Finished == Submitted && MaxConcurrentPolls <= 1;
 
@@ -27,7 +33,7 @@ public sealed record BenchmarkResult(
         static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
 
         output.WriteLine($"avatar benchmark: {options.Submissions} submissions of 2 assets, {options.Workers} worker process(es), " +
-            $"{options.ReviewDuration.TotalSeconds:0.#} s reviews, {options.LatencyMs} ms xcompute latency");
+            $"{options.ReviewDuration.TotalSeconds:0.#} s reviews, {options.LatencyMs} ms xcompute latency, {options.ConcurrentMessageLimit} messages at once per queue per worker");
         output.WriteLine($"  finished                 {Finished}/{Submitted} ({Approved} approved, {PartlyRejected} partly rejected)");
         output.WriteLine($"  wall time                {Seconds(Wall)}");
         output.WriteLine($"  throughput               {Throughput.ToString("0.0", CultureInfo.InvariantCulture)} reviews/s");
@@ -39,6 +45,13 @@ public sealed record BenchmarkResult(
 
         output.WriteLine($"  most concurrent polls    {MaxConcurrentPolls} (of one review)");
         output.WriteLine($"  xcompute requests        {XComputeRequests}");
+        if (Finished > 0)
+        {
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  per review               {DatabaseCommands / Finished:0.0} database commands, {BrokerMessagesSent / Finished:0.0} messages sent or published, {BrokerMessagesReceived / Finished:0.0} received (workers' meters)"));
+        }
+
         output.WriteLine($"  worker peak RSS          {string.Join(", ", WorkerPeakResidentBytes.Select(b => $"{b / 1024.0 / 1024.0:0} MiB"))}");
         output.WriteLine(Passed ? "  result                   PASS" : "  result                   FAIL (unfinished reviews or overlapping polls)");
     }

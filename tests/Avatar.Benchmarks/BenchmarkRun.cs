@@ -60,6 +60,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
         // Production timings: only the connections differ.
         var workerSettings = Harness.WorkerSettings(services, connectionString, Simulator.BaseAddress, apiKey);
         workerSettings["Logging:LogLevel:Default"] = "Information";
+        workerSettings["Messaging:ConcurrentMessageLimit"] = options.ConcurrentMessageLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         for (var i = 0; i < options.Workers; i++)
         {
             workers.Add(WorkerProcess.Start(workerSettings, Path.Combine(".run", $"bench-worker-{i + 1}.log")));
@@ -116,6 +117,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
 
         var wall = clock.Elapsed;
         var stats = await Simulator.StatsAsync();
+        var metrics = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));
         var reviewPolls = stats.Polls.Where(p => stats.Counts.ContainsKey($"review:{groupId}:{p.Key}")).Select(p => p.Value).ToList();
         return new BenchmarkResult(
             Submitted: commands.Count,
@@ -127,7 +129,13 @@ public sealed class BenchmarkRun : IAsyncDisposable
             PollsPerReview: reviewPolls.Select(p => p.Count).ToList(),
             MaxConcurrentPolls: reviewPolls.Count == 0 ? 0 : reviewPolls.Max(p => p.MaxConcurrent),
             XComputeRequests: stats.Count("requests"),
-            WorkerPeakResidentBytes: workers.Select(w => w.PeakResidentBytes()).ToList());
+            WorkerPeakResidentBytes: workers.Select(w => w.PeakResidentBytes()).ToList())
+        {
+            // The workers' own meters: Npgsql's commands, MassTransit's messages sent or published, and received.
+            DatabaseCommands = metrics.GetValueOrDefault("db_client_operation_duration_seconds_count"),
+            BrokerMessagesSent = metrics.GetValueOrDefault("messaging_masstransit_send_ea_total"),
+            BrokerMessagesReceived = metrics.GetValueOrDefault("messaging_masstransit_receive_ea_total"),
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -150,6 +150,7 @@ public sealed class ChaosRun : IAsyncDisposable
             await services.StartBrokerAsync();
             Say("started RabbitMQ");
             await PublishSubmissionsAsync(options.Submissions - submissions.Count);
+            Say($"published the last submissions: {submissions.Count} in all");
         }
         else
         {
@@ -160,12 +161,12 @@ public sealed class ChaosRun : IAsyncDisposable
             Say($"stopped RabbitMQ node {leader} (avatar{leader}@localhost, leader of poll-submission) for {options.BrokerOutage.TotalSeconds:0} s");
             var lost = Stopwatch.StartNew();
             await PublishSubmissionsAsync(options.Submissions - submissions.Count);
+            Say($"published the last submissions to the nodes left: {submissions.Count} in all");
             await Task.Delay(Max(TimeSpan.Zero, options.BrokerOutage - lost.Elapsed));
             await cluster.StartNodeAsync(leader);
             Say($"started RabbitMQ node {leader} again");
         }
 
-        Say($"published the last submissions: {submissions.Count} in all");
         await Task.Delay(TimeSpan.FromSeconds(10));
         for (var kill = 2; kill < options.Kills; kill++)
         {
