@@ -106,10 +106,7 @@ internal sealed class Abandonment(IConfiguration configuration)
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        var transport = new RabbitMqTransportOptions();
-        var broker = new BrokerOptions();
-        configuration.GetSection(BrokerOptions.Section).Bind(transport);
-        configuration.GetSection(BrokerOptions.Section).Bind(broker);
+        var (transport, broker) = Broker.Read(configuration);
         services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) => Broker.ConfigureHost(cfg, transport, broker)));
         await using var provider = services.BuildServiceProvider();
         var bus = provider.GetRequiredService<IBusControl>();

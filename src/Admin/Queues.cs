@@ -1,6 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Avatar.Worker.Messaging;
-using MassTransit;
+using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -14,10 +13,7 @@ internal sealed class Queues(IConnection connection) : IAsyncDisposable
 
     public static async Task<Queues> ConnectAsync(IConfiguration configuration, CancellationToken cancellationToken)
     {
-        var transport = new RabbitMqTransportOptions();
-        var broker = new BrokerOptions();
-        configuration.GetSection(BrokerOptions.Section).Bind(transport);
-        configuration.GetSection(BrokerOptions.Section).Bind(broker);
+        var (transport, broker) = Broker.Read(configuration);
         var factory = new ConnectionFactory
         {
             VirtualHost = transport.VHost,

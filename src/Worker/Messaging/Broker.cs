@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 
 namespace Avatar.Worker.Messaging;
 
@@ -36,6 +37,17 @@ public enum BrokerQueueType
 /// <summary>The connection and the queue type, applied where MassTransit is configured (the worker, and <c>avatar-admin</c>).</summary>
 public static class Broker
 {
+    /// <summary>Both option types read from the <c>RabbitMq</c> section, for a bus built outside dependency injection.</summary>
+    public static (RabbitMqTransportOptions Transport, BrokerOptions Broker) Read(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(BrokerOptions.Section);
+        var transport = new RabbitMqTransportOptions();
+        var broker = new BrokerOptions();
+        section.Bind(transport);
+        section.Bind(broker);
+        return (transport, broker);
+    }
+
     /// <summary>The host, its credentials, the cluster's nodes if any, and publisher confirms (a publish completes once the broker has the message).</summary>
     public static void ConfigureHost(IRabbitMqBusFactoryConfigurator cfg, RabbitMqTransportOptions transport, BrokerOptions broker)
     {
