@@ -146,10 +146,13 @@ public sealed class Services : IAsyncDisposable
         ? [.. AmqpNodes.Select(n => RabbitMQ.Client.AmqpTcpEndpoint.Parse(n))]
         : [new RabbitMQ.Client.AmqpTcpEndpoint(AmqpHost, AmqpPort)]);
 
+    // A pooled admin connection may be one PostgreSQL closed when a test stopped and restarted it (57P01).
+    private static string Unpooled(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+
     /// <summary>Creates an empty database for this run and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string name)
     {
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await using var connection = new NpgsqlConnection(Unpooled(AdminConnectionString));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
         await command.ExecuteNonQueryAsync();
@@ -159,7 +162,7 @@ public sealed class Services : IAsyncDisposable
     public async Task DropDatabaseAsync(string name)
     {
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await using var connection = new NpgsqlConnection(Unpooled(AdminConnectionString));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync();
