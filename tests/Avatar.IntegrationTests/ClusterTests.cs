@@ -17,8 +17,6 @@ namespace Avatar.IntegrationTests;
 [Trait("Category", "Cluster")]
 public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
-    private static readonly string[] WorkerQueues = ["create-avatar-session", "avatar-auth-completed", "submit-avatar-assets", "poll-session", "poll-submission"];
-
     [Fact]
     public async Task Losing_the_node_that_leads_the_queues_loses_no_review_and_sends_no_submit_twice()
     {
@@ -51,7 +49,7 @@ public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
             // Every queue the worker consumes, and its _error queue, is a quorum queue replicated on the three nodes.
             await WaitUntil(async () => (await QueuesAsync(cluster)).ContainsKey("create-avatar-session_error"), 20);
             var queues = await QueuesAsync(cluster);
-            foreach (var queue in WorkerQueues.Append("create-avatar-session_error"))
+            foreach (var queue in Avatar.Admin.Queues.WorkerQueues.Append("create-avatar-session_error"))
             {
                 Assert.True(queues.TryGetValue(queue, out var line), $"no queue {queue} in: {string.Join(" | ", queues.Values)}");
                 Assert.Contains("quorum", line);
