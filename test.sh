@@ -64,11 +64,12 @@ trap cleanup EXIT
 
 harness_services_up "avatar-tests"
 
-# The cluster test (AVATAR_CLUSTER_TESTS=1 only, see ClusterTests) starts the three-node RabbitMQ cluster
+# The cluster test (see ClusterTests; AVATAR_CLUSTER_TESTS=0 leaves it out) starts the three-node RabbitMQ cluster
 # (scripts/rabbitmq-cluster.sh) if it is not running; this script then takes it down again at the end.
-filter=(--filter "Category!=Cluster")
-if [ "${AVATAR_CLUSTER_TESTS:-0}" = 1 ]; then
-  filter=()
+filter=()
+if [ "${AVATAR_CLUSTER_TESTS:-1}" = 0 ]; then
+  filter=(--filter "Category!=Cluster")
+else
   scripts/rabbitmq-cluster.sh status || SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh down")
 fi
 

@@ -26,6 +26,10 @@ public static class Extensions
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
 
+        // Reconnects when the broker keeps refusing a channel's messages (a RabbitMQ 3.10 quorum-queue defect).
+        services.AddSingleton<RefusedPublishes>();
+        services.AddSendObserver(p => p.GetRequiredService<RefusedPublishes>());
+        services.AddPublishObserver(p => p.GetRequiredService<RefusedPublishes>());
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();

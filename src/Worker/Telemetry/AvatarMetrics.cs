@@ -18,6 +18,7 @@ public sealed class AvatarMetrics : IDisposable
     private readonly Counter<long> polls;
     private readonly Counter<long> requests;
     private readonly Histogram<double> requestDuration;
+    private readonly Counter<long> reconnects;
 
     public AvatarMetrics(IMeterFactory meters)
     {
@@ -31,6 +32,7 @@ public sealed class AvatarMetrics : IDisposable
         requestDuration = meter.CreateHistogram<double>(
             "avatar.xcompute.request.duration", "s", "How long one call to xcompute took.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15] });
+        reconnects = meter.CreateCounter<long>("avatar.broker.reconnects", "{reconnect}", "Times the worker closed its RabbitMQ connection to get new channels, by reason.");
     }
 
     public Meter Meter => meter;
@@ -51,6 +53,8 @@ public sealed class AvatarMetrics : IDisposable
         requests.Add(1, tags);
         requestDuration.Record(duration.TotalSeconds, tags);
     }
+
+    public void Reconnected(string reason) => reconnects.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Dispose() => meter.Dispose();
 
