@@ -22,6 +22,9 @@ public sealed class AvatarSubmission : IScheduled
 
     public int? Progress { get; set; }
 
+    /// <summary>When <see cref="Progress"/> was read (the database's clock), so the next poll sees how fast it moves.</summary>
+    public DateTimeOffset? ProgressAt { get; set; }
+
     public List<ReviewedAsset> UsableAssets { get; set; } = [];
 
     public List<ReviewedAsset> FailedAssets { get; set; } = [];

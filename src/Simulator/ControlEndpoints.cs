@@ -50,6 +50,15 @@ internal static class ControlEndpoints
             return Results.NoContent();
         });
         control.MapGet("/stats", (SimulatorState state) => Results.Json(state.Stats.Snapshot()));
+
+        // Every review with its assets and when it really finished (or will): lateness = outcome event - finishedAt.
+        control.MapGet("/reviews", (SimulatorState state) => Results.Json(state.Reviews.Select(r => new
+        {
+            id = r.Id,
+            created = r.Created,
+            finishesAt = r.FinishesAt,
+            assetIds = r.Assets.Select(a => a.AssetId),
+        })));
         control.MapGet("/tokens", (SimulatorState state) => Results.Json(state.Tokens));
     }
 

@@ -54,7 +54,12 @@ public sealed class ReviewTask : SimTask
 {
     public required string GroupId { get; init; }
     public required IReadOnlyList<SimAsset> Assets { get; init; }
-    public required TimeSpan Duration { get; init; }
+    public required ReviewShape Shape { get; init; }
+
+    public TimeSpan Duration => Shape.Duration;
+
+    /// <summary>When the review really finished (or will), so a benchmark can measure how late its outcome arrived.</summary>
+    public DateTimeOffset FinishesAt => Created + Duration;
 }
 
 internal static class Ids

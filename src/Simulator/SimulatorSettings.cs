@@ -32,8 +32,30 @@ public sealed record SimulatorSettings
     /// <summary>How long a byted token (and its H5 link) stays valid while the person has not finished.</summary>
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>How long a review task stays <c>processing</c>.</summary>
+    /// <summary>How long a review task stays <c>processing</c> (unless <see cref="ReviewDurationMedian"/> is set).</summary>
     public TimeSpan ReviewDuration { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// Set: each review's duration is drawn from a log-normal distribution with this median and
+    /// <see cref="ReviewDurationSigma"/>, clipped to <see cref="ReviewDurationMin"/>..<see cref="ReviewDurationMax"/>.
+    /// </summary>
+    public TimeSpan? ReviewDurationMedian { get; init; }
+
+    /// <summary>The spread of the log-normal review durations (the standard deviation of their logarithm).</summary>
+    public double ReviewDurationSigma { get; init; } = 0.6;
+
+    public TimeSpan ReviewDurationMin { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan ReviewDurationMax { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>A review's progress advances unevenly, with plateaus, rather than in proportion to the time spent.</summary>
+    public bool NoisyProgress { get; init; }
+
+    /// <summary>A review in progress shows <c>estimated_time</c> (seconds, for the whole review).</summary>
+    public bool EstimatedTime { get; init; } = true;
+
+    /// <summary>How far <c>estimated_time</c> is off: the real duration times e^N(0, this). 0: exact.</summary>
+    public double EstimatedTimeError { get; init; }
 
     public Step2Shape Step2Shape { get; init; } = Step2Shape.Result;
 

@@ -20,6 +20,8 @@ public sealed class SimulatorState(SimulatorSettings initial)
 
     public SimTask? FindTask(string id) => tasks.GetValueOrDefault(id);
 
+    public IEnumerable<ReviewTask> Reviews => tasks.Values.OfType<ReviewTask>();
+
     public void Add(SimSession session)
     {
         sessionsByToken[session.BytedToken] = session;

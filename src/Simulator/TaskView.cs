@@ -69,8 +69,12 @@ internal static class TaskView
         if (elapsed < task.Duration || task.Assets.Any(a => a.Outcome == AssetOutcome.Stuck))
         {
             view["status"] = settings.InProgressStatus;
-            view["progress"] = 10 + (int)(80 * Math.Min(1, elapsed / task.Duration));
-            view["estimated_time"] = (int)task.Duration.TotalSeconds;
+            view["progress"] = task.Shape.ProgressAt(elapsed);
+            if (task.Shape.Estimate is { } estimate)
+            {
+                view["estimated_time"] = (int)estimate.TotalSeconds;
+            }
+
             return;
         }
 

@@ -151,7 +151,7 @@ internal static class XComputeEndpoints
             assets.Add(new SimAsset(Ids.Asset(), url!, name, OutcomeOf(url!, name)));
         }
 
-        var task = new ReviewTask { Id = Ids.Task(), Created = clock.GetUtcNow(), GroupId = groupId, Assets = assets, Duration = state.Settings.ReviewDuration };
+        var task = new ReviewTask { Id = Ids.Task(), Created = clock.GetUtcNow(), GroupId = groupId, Assets = assets, Shape = ReviewShape.Draw(state.Settings, Random.Shared) };
         state.Add(task);
         state.Stats.Count($"review:{groupId}:{task.Id}");
         return Ok(new JsonObject

@@ -152,6 +152,9 @@ namespace Avatar.Persistence.Migrations
                     b.Property<int?>("Progress")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("ProgressAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("ProjectName")
                         .IsRequired()
                         .HasMaxLength(128)

@@ -15,6 +15,22 @@ public sealed class PollingOptions
     /// <summary>The longest wait between two polls.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How a review in progress is polled: <see cref="PollingStrategy.Adaptive"/> by default.</summary>
+    public PollingStrategy Strategy { get; set; } = PollingStrategy.Adaptive;
+
+    /// <summary>The wait between two polls of a review with <see cref="PollingStrategy.Fixed"/>.</summary>
+    public TimeSpan FixedInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The shortest wait between two polls of a review with <see cref="PollingStrategy.Adaptive"/>.</summary>
+    public TimeSpan MinDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// <see cref="PollingStrategy.Adaptive"/>: how long before a review's predicted end the close polling starts, as a
+    /// share of the predicted duration (0.1: two seconds early for a twenty-second review).
+    /// </summary>
+    [Range(0.0, 0.9)]
+    public double Lead { get; set; } = 0.1;
+
     /// <summary>How long a claim on a row lasts. Must exceed one step's xcompute calls (two <c>XCompute:RequestTimeout</c>).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -31,6 +47,19 @@ public sealed class PollingOptions
     /// <summary>How many rows of each table one instance claims per statement.</summary>
     [Range(1, 1000)]
     public int DispatchBatchSize { get; set; } = 50;
+}
+
+/// <summary>How the next poll of a review in progress is timed.</summary>
+public enum PollingStrategy
+{
+    /// <summary>Just before the end that xcompute's signals predict (<see cref="ReviewForecast"/>), then every <see cref="PollingOptions.MinDelay"/>; backoff when the signals say nothing.</summary>
+    Adaptive,
+
+    /// <summary>Exponential backoff from <see cref="PollingOptions.InitialDelay"/> to <see cref="PollingOptions.MaxDelay"/>, whatever xcompute says.</summary>
+    Backoff,
+
+    /// <summary>Every <see cref="PollingOptions.FixedInterval"/>.</summary>
+    Fixed,
 }
 
 /// <summary>How long finished rows are kept (section <c>Avatar:Retention</c>).</summary>

@@ -71,10 +71,11 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
     }
 
     /// <summary>
-    /// The next attempt for <paramref name="row"/>, or null once its deadline has passed. A Retry-After longer than
-    /// the backoff wins, but the last attempt always happens at the deadline, not after it.
+    /// The next attempt for <paramref name="row"/>, or null once its deadline has passed: after <paramref name="planned"/>
+    /// when given, else after the backoff, each with jitter. A Retry-After longer than that wins, but the last attempt
+    /// always happens at the deadline, not after it.
     /// </summary>
-    public DateTimeOffset? Next(IScheduled row, TimeSpan? retryAfter = null)
+    public DateTimeOffset? Next(IScheduled row, TimeSpan? retryAfter = null, TimeSpan? planned = null)
     {
         var now = Now;
         var deadline = row.Schedule.Deadline;
@@ -83,7 +84,9 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
             return null;
         }
 
-        var wait = Backoff(row.Schedule.PollAttempts) * (0.9 + (Random.Shared.NextDouble() * 0.2));
+        var wait = planned is { } exact
+            ? exact * (0.97 + (Random.Shared.NextDouble() * 0.06))
+            : Backoff(row.Schedule.PollAttempts) * (0.9 + (Random.Shared.NextDouble() * 0.2));
         if (retryAfter > wait)
         {
             wait = retryAfter.Value;
@@ -97,6 +100,28 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
     public bool TryRetry(IScheduled row, TimeSpan? retryAfter = null)
     {
         if (Next(row, retryAfter) is not { } next)
+        {
+            return false;
+        }
+
+        Release(row, next);
+        return true;
+    }
+
+    /// <summary>
+    /// Schedules the next poll of a review still in progress by <see cref="PollingOptions.Strategy"/>; false when its
+    /// deadline has passed and the caller must end it.
+    /// </summary>
+    public bool TryPollReview(IScheduled row, DateTimeOffset submittedAt, ReviewObservation seen, ReviewObservation? previous)
+    {
+        var planned = polling.Strategy switch
+        {
+            PollingStrategy.Fixed => polling.FixedInterval,
+            PollingStrategy.Adaptive when ReviewForecast.End(submittedAt, seen, previous) is { } end =>
+                ReviewForecast.Wait(submittedAt, Now, end, polling.Lead, polling.MinDelay, polling.MaxDelay),
+            _ => (TimeSpan?)null,
+        };
+        if (Next(row, planned: planned) is not { } next)
         {
             return false;
         }

@@ -123,8 +123,14 @@ public sealed class SubmissionSteps(
 
     private void Apply(AvatarSubmission submission, TaskSnapshot task)
     {
+        ReviewObservation? previous = submission.ProgressAt is { } at ? new(at, submission.Progress, null) : null;
+        var seen = new ReviewObservation(schedule.Now, task.Progress, task.EstimatedTime);
         submission.TaskStatus = task.Status;
-        submission.Progress = task.Progress ?? submission.Progress;
+        if (task.Progress is { } progress)
+        {
+            submission.Progress = progress;
+            submission.ProgressAt = seen.At;
+        }
 
         switch (task.Status)
         {
@@ -153,7 +159,12 @@ public sealed class SubmissionSteps(
             default:
                 // pending, processing and statuses nobody documented: keep polling.
                 logger.LogDebug("Submission {SubmissionId} is {Status} at {Progress}%", submission.Id, task.Status, task.Progress);
-                RetryUntilDeadline(submission, $"it was still {task.Status} at {task.Progress ?? 0}%");
+                if (!schedule.TryPollReview(submission, submission.SubmittedAt ?? submission.CreatedAt, seen, previous))
+                {
+                    Reject(submission, AvatarErrorCodes.ReviewTimeout,
+                        $"the review did not finish within {options.Value.ReviewTimeout}; it was still {task.Status} at {task.Progress ?? 0}%");
+                }
+
                 break;
         }
     }

@@ -5,6 +5,9 @@ namespace Avatar.Worker.XCompute;
 /// <summary>One reading of <c>GET /v1/tasks/{id}</c> (or a step reply shaped like a task).</summary>
 public sealed record TaskSnapshot(string? Id, string Status, int? Progress, JsonElement? Result, string? ErrorCode, string? ErrorMessage)
 {
+    /// <summary><c>estimated_time</c>: how long the whole task should take, when xcompute says (a positive number of seconds).</summary>
+    public TimeSpan? EstimatedTime { get; init; }
+
     public const string Completed = "completed";
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
@@ -12,10 +15,13 @@ public sealed record TaskSnapshot(string? Id, string Status, int? Progress, Json
     public static TaskSnapshot From(JsonElement data)
     {
         var error = data.Find("error");
+        var estimate = data.Find("estimated_time") is { ValueKind: JsonValueKind.Number } seconds && seconds.TryGetDouble(out var value) && value > 0 && value < 86_400
+            ? TimeSpan.FromSeconds(value)
+            : (TimeSpan?)null;
         return new TaskSnapshot(
             Id: data.String("id", "task_id"),
             Status: data.String("status")?.ToLowerInvariant() ?? "unknown",
-            Progress: data.Find("progress") is { ValueKind: JsonValueKind.Number } progress && progress.TryGetInt32(out var value) ? value : null,
+            Progress: data.Find("progress") is { ValueKind: JsonValueKind.Number } progress && progress.TryGetInt32(out var percent) ? percent : null,
             // Documented as present only on "completed", yet a partly failed review carries it too: read it whenever it is there.
             Result: data.Find("result") is { ValueKind: JsonValueKind.Object } result ? result : null,
             ErrorCode: error is { ValueKind: JsonValueKind.Object } details ? details.String("code", "type") : null,
@@ -24,7 +30,10 @@ public sealed record TaskSnapshot(string? Id, string Status, int? Progress, Json
                 { ValueKind: JsonValueKind.Object } inner => inner.String("message", "msg"),
                 { ValueKind: JsonValueKind.String } text => text.GetString(),
                 _ => null,
-            });
+            })
+        {
+            EstimatedTime = estimate,
+        };
     }
 
     public bool IsFinished => Status is Completed or Failed or Cancelled;

@@ -1,0 +1,59 @@
+namespace Avatar.Worker.Scheduling;
+
+/// <summary>What one poll of a review in progress saw.</summary>
+/// <param name="At">When (the database's clock).</param>
+/// <param name="Progress">xcompute's <c>progress</c> (0-100; a review starts at 10), if it said.</param>
+/// <param name="Estimate">xcompute's <c>estimated_time</c>: how long the whole review should take, if it said.</param>
+public readonly record struct ReviewObservation(DateTimeOffset At, int? Progress, TimeSpan? Estimate);
+
+/// <summary>
+/// When a review in progress will probably finish, from what xcompute says. The whole rule:
+/// <list type="number">
+/// <item>xcompute's <c>estimated_time</c>, counted from when the review was submitted, while that moment is still ahead.</item>
+/// <item>Otherwise the progress: the points still to go (to 100) at the rate seen since the previous poll, or since
+/// the submission when the previous poll saw no advance (a plateau).</item>
+/// <item>Otherwise nothing: no progress, progress that went backwards, an estimate already overrun with no progress
+/// to go on. The caller then falls back to its backoff.</item>
+/// </list>
+/// </summary>
+public static class ReviewForecast
+{
+    /// <summary>Where progress starts: the submit's answer says 10.</summary>
+    public const int StartProgress = 10;
+
+    /// <summary>The predicted end of the review submitted at <paramref name="submittedAt"/>, or null when the signals say nothing usable.</summary>
+    public static DateTimeOffset? End(DateTimeOffset submittedAt, ReviewObservation now, ReviewObservation? previous)
+    {
+        if (now.Estimate is { } estimate && estimate > TimeSpan.Zero && submittedAt + estimate > now.At)
+        {
+            return submittedAt + estimate;
+        }
+
+        if (now.Progress is not { } progress || progress <= StartProgress || progress >= 100)
+        {
+            return null;
+        }
+
+        if (previous is { Progress: { } before } && before > progress)
+        {
+            return null; // going backwards: the signal contradicts itself
+        }
+
+        var rate = previous is { Progress: { } last } prior && last < progress && now.At > prior.At
+            ? (progress - last) / (now.At - prior.At).TotalSeconds
+            : (progress - StartProgress) / Math.Max((now.At - submittedAt).TotalSeconds, 0.001);
+        return now.At + TimeSpan.FromSeconds((100 - progress) / rate);
+    }
+
+    /// <summary>
+    /// How long to wait before the next poll: until a little before the predicted end (<paramref name="lead"/>, a share
+    /// of the predicted duration, so an early finish is not missed by much), then every <paramref name="floor"/> until
+    /// the review is over; never less than the floor, never more than <paramref name="ceiling"/>.
+    /// </summary>
+    public static TimeSpan Wait(DateTimeOffset submittedAt, DateTimeOffset now, DateTimeOffset end, double lead, TimeSpan floor, TimeSpan ceiling)
+    {
+        var early = (end - submittedAt) * lead;
+        var wait = end - early - now;
+        return wait < floor ? floor : wait > ceiling ? ceiling : wait;
+    }
+}

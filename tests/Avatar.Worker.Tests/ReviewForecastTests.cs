@@ -1,0 +1,128 @@
+using Avatar.Persistence;
+using Avatar.Worker.Scheduling;
+using Avatar.Worker.Workflows;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Avatar.Worker.Tests;
+
+/// <summary>The prediction rule of adaptive polling (<see cref="ReviewForecast"/>), and how the schedule applies it.</summary>
+public sealed class ReviewForecastTests
+{
+    private static readonly DateTimeOffset Submitted = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+    private static ReviewObservation At(double seconds, int? progress, double? estimate = null) =>
+        new(Submitted.AddSeconds(seconds), progress, estimate is { } e ? TimeSpan.FromSeconds(e) : null);
+
+    [Fact]
+    public void An_estimate_still_ahead_gives_the_end_counted_from_the_submission()
+    {
+        var end = ReviewForecast.End(Submitted, At(2, 18, estimate: 20), previous: null);
+
+        Assert.Equal(Submitted.AddSeconds(20), end);
+    }
+
+    [Fact]
+    public void Linear_progress_gives_the_end_at_its_rate_since_the_last_poll()
+    {
+        // 10 -> 30 in the first 5 s, 30 -> 50 in the next 5 s: 4 points a second, 50 to go.
+        var end = ReviewForecast.End(Submitted, At(10, 50), At(5, 30));
+
+        Assert.Equal(Submitted.AddSeconds(22.5), end);
+    }
+
+    [Fact]
+    public void Noisy_progress_uses_the_latest_rate_so_a_burst_brings_the_end_closer()
+    {
+        // 20 -> 60 in the last 5 s is 8 points a second (5 overall): 40 to go in 5 s, not 8.
+        var slow = ReviewForecast.End(Submitted, At(10, 40), At(5, 35))!.Value;
+        var burst = ReviewForecast.End(Submitted, At(10, 60), At(5, 20))!.Value;
+
+        Assert.True(burst < slow, $"{burst:O} should be before {slow:O}");
+        Assert.Equal(Submitted.AddSeconds(15), burst);
+    }
+
+    [Fact]
+    public void A_plateau_falls_back_to_the_rate_since_the_submission()
+    {
+        // No advance since the last poll: 10 -> 50 over 10 s overall is 4 points a second, 50 to go.
+        var end = ReviewForecast.End(Submitted, At(10, 50), At(6, 50));
+
+        Assert.Equal(Submitted.AddSeconds(22.5), end);
+    }
+
+    [Fact]
+    public void Progress_that_stalls_at_the_start_says_nothing()
+    {
+        Assert.Null(ReviewForecast.End(Submitted, At(8, 10), At(4, 10)));
+    }
+
+    [Fact]
+    public void Progress_going_backwards_says_nothing()
+    {
+        Assert.Null(ReviewForecast.End(Submitted, At(10, 40), At(5, 60)));
+    }
+
+    [Fact]
+    public void Missing_progress_and_estimate_say_nothing()
+    {
+        Assert.Null(ReviewForecast.End(Submitted, At(4, null), previous: null));
+    }
+
+    [Fact]
+    public void An_overrun_estimate_gives_way_to_the_progress()
+    {
+        // The estimate said 20 s; at 30 s the review is at 70 and moved 2 points a second: 15 s to go.
+        var end = ReviewForecast.End(Submitted, At(30, 70, estimate: 20), At(25, 60));
+
+        Assert.Equal(Submitted.AddSeconds(45), end);
+    }
+
+    [Fact]
+    public void The_wait_ends_a_lead_before_the_predicted_end_then_keeps_to_the_floor()
+    {
+        var floor = TimeSpan.FromSeconds(1);
+        var ceiling = TimeSpan.FromSeconds(30);
+        var end = Submitted.AddSeconds(20);
+
+        Assert.Equal(TimeSpan.FromSeconds(16), ReviewForecast.Wait(Submitted, Submitted.AddSeconds(2), end, 0.1, floor, ceiling));
+        Assert.Equal(floor, ReviewForecast.Wait(Submitted, Submitted.AddSeconds(18), end, 0.1, floor, ceiling));
+        Assert.Equal(floor, ReviewForecast.Wait(Submitted, Submitted.AddSeconds(25), end, 0.1, floor, ceiling));
+        Assert.Equal(ceiling, ReviewForecast.Wait(Submitted, Submitted.AddSeconds(2), Submitted.AddMinutes(10), 0.1, floor, ceiling));
+    }
+
+    [Theory]
+    [InlineData(PollingStrategy.Adaptive, 16.0)]
+    [InlineData(PollingStrategy.Fixed, 3.0)]
+    [InlineData(PollingStrategy.Backoff, 2.0)]
+    public void The_schedule_times_a_review_s_next_poll_by_its_strategy(PollingStrategy strategy, double seconds)
+    {
+        var options = new WorkflowOptions();
+        options.Polling.Strategy = strategy;
+        var schedule = new Schedule(
+            new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options), Options.Create(options), TimeProvider.System);
+        schedule.Anchor(Submitted.AddSeconds(2));
+        var row = new AvatarSubmission { GroupId = "g", ProjectName = "p" };
+        row.Schedule.Deadline = Submitted.AddMinutes(15);
+
+        Assert.True(schedule.TryPollReview(row, Submitted, At(2, 18, estimate: 20), previous: null));
+
+        var wait = (row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds;
+        Assert.InRange(wait, seconds * 0.9 - 0.01, seconds * 1.1 + 0.01);
+    }
+
+    [Fact]
+    public void Adaptive_falls_back_to_the_backoff_when_the_signals_say_nothing()
+    {
+        var schedule = new Schedule(
+            new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options), Options.Create(new WorkflowOptions()), TimeProvider.System);
+        schedule.Anchor(Submitted.AddSeconds(2));
+        var row = new AvatarSubmission { GroupId = "g", ProjectName = "p" };
+        row.Schedule.Deadline = Submitted.AddMinutes(15);
+        row.Schedule.PollAttempts = 2;
+
+        Assert.True(schedule.TryPollReview(row, Submitted, At(2, null), previous: null));
+
+        Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds, 4.5 * 0.9, 4.5 * 1.1);
+    }
+}
