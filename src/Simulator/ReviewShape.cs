@@ -42,7 +42,7 @@ public sealed class ReviewShape
 
     /// <summary>
     /// The progress shown <paramref name="elapsed"/> into the review: 10 at the start (as upstream's submit answers),
-    /// 90 just before the end, then 100 once it is over.
+    /// the share of the work done after that, at most 99 while it runs; 100 is shown once it is over.
     /// </summary>
     public int ProgressAt(TimeSpan elapsed)
     {
@@ -54,7 +54,7 @@ public sealed class ReviewShape
             x = before + ((curve[segment] - before) * ((x * Segments) - segment));
         }
 
-        return 10 + (int)(80 * x);
+        return Math.Min(10 + (int)(90 * x), 99);
     }
 
     // Uneven progress: each tenth of the time advances by a random share, and about one tenth in three not at all (a plateau).

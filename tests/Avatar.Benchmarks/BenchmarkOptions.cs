@@ -1,3 +1,10 @@
 namespace Avatar.Benchmarks;
 
-public sealed record BenchmarkOptions(int Submissions, int Workers, TimeSpan ReviewDuration, int LatencyMs, int ConcurrentMessageLimit);
+public sealed record BenchmarkOptions(int Submissions, int Workers, TimeSpan ReviewDuration, int LatencyMs, int ConcurrentMessageLimit)
+{
+    /// <summary>More simulator settings (<c>--Simulator:Name=value</c>), after the review duration and latency.</summary>
+    public IReadOnlyList<string> SimulatorArguments { get; init; } = [];
+
+    /// <summary>More worker settings, over the production timings.</summary>
+    public IReadOnlyDictionary<string, string> WorkerSettings { get; init; } = new Dictionary<string, string>();
+}

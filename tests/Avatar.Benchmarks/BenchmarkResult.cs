@@ -16,6 +16,9 @@ public sealed record BenchmarkResult(
 {
     public double DatabaseCommands { get; init; }
 
+    /// <summary>Per review, from its real end at the simulator to its outcome event at the subscriber; in order.</summary>
+    public IReadOnlyList<TimeSpan> Lateness { get; init; } = [];
+
     public double BrokerMessagesSent { get; init; }
 
     public double BrokerMessagesReceived { get; init; }
@@ -26,7 +29,11 @@ public sealed record BenchmarkResult(
     /// <summary>Finished reviews per second of wall time, from the first command to the last outcome.</summary>
     public double Throughput => Finished / Wall.TotalSeconds;
 
-    public TimeSpan Percentile(double p) => TimesToOutcome.Count == 0 ? TimeSpan.Zero : TimesToOutcome[(int)Math.Ceiling(p * TimesToOutcome.Count) - 1];
+    public TimeSpan Percentile(double p) => Percentile(TimesToOutcome, p);
+
+    /// <summary>The <paramref name="p"/> quantile of <paramref name="ordered"/> (nearest rank).</summary>
+    public static TimeSpan Percentile(IReadOnlyList<TimeSpan> ordered, double p) =>
+        ordered.Count == 0 ? TimeSpan.Zero : ordered[Math.Max((int)Math.Ceiling(p * ordered.Count) - 1, 0)];
 
     public void Print(TextWriter output, BenchmarkOptions options)
     {

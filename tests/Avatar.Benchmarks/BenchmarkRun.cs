@@ -55,12 +55,16 @@ public sealed class BenchmarkRun : IAsyncDisposable
         var connectionString = await services.CreateDatabaseAsync(database);
 
         (simulator, Simulator) = await Harness.StartSimulatorAsync(
-            apiKey, $"--Simulator:ReviewDuration={options.ReviewDuration}", $"--Simulator:LatencyMs={options.LatencyMs}");
+            apiKey, [$"--Simulator:ReviewDuration={options.ReviewDuration}", $"--Simulator:LatencyMs={options.LatencyMs}", .. options.SimulatorArguments]);
 
         // Production timings: only the connections differ.
         var workerSettings = Harness.WorkerSettings(services, connectionString, Simulator.BaseAddress, apiKey);
         workerSettings["Logging:LogLevel:Default"] = "Information";
         workerSettings["Messaging:ConcurrentMessageLimit"] = options.ConcurrentMessageLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (key, value) in options.WorkerSettings)
+        {
+            workerSettings[key] = value;
+        }
         for (var i = 0; i < options.Workers; i++)
         {
             workers.Add(WorkerProcess.Start(workerSettings, Path.Combine(".run", $"bench-worker-{i + 1}.log")));
@@ -118,6 +122,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
         var wall = clock.Elapsed;
         var stats = await Simulator.StatsAsync();
         var metrics = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));
+        var reviews = await Simulator.ReviewsAsync();
         var reviewPolls = stats.Polls.Where(p => stats.Counts.ContainsKey($"review:{groupId}:{p.Key}")).Select(p => p.Value).ToList();
         return new BenchmarkResult(
             Submitted: commands.Count,
@@ -131,11 +136,31 @@ public sealed class BenchmarkRun : IAsyncDisposable
             XComputeRequests: stats.Count("requests"),
             WorkerPeakResidentBytes: workers.Select(w => w.PeakResidentBytes()).ToList())
         {
+            Lateness = Lateness(reviews, published.Keys.ToHashSet()),
             // The workers' own meters: Npgsql's commands, MassTransit's messages sent or published, and received.
             DatabaseCommands = metrics.GetValueOrDefault("db_client_operation_duration_seconds_count"),
             BrokerMessagesSent = metrics.GetValueOrDefault("messaging_masstransit_send_ea_total"),
             BrokerMessagesReceived = metrics.GetValueOrDefault("messaging_masstransit_receive_ea_total"),
         };
+    }
+
+    /// <summary>For each review, from when the simulator really finished it to when its outcome event reached the subscriber.</summary>
+    private List<TimeSpan> Lateness(IReadOnlyList<SimulatorReview> reviews, HashSet<Guid> submissions)
+    {
+        var finishes = reviews.SelectMany(r => r.AssetIds.Select(a => (a, r.FinishesAt))).ToDictionary(x => x.a, x => x.FinishesAt);
+        var outcomes = events.All<object>(_ => true)
+            .Select(e => e switch
+            {
+                AvatarAssetsApproved a when submissions.Contains(a.SubmissionId) => (Event: e, Id: a.SubmissionId, Assets: a.Assets),
+                AvatarAssetsRejected r when submissions.Contains(r.SubmissionId) => (Event: e, Id: r.SubmissionId, Assets: [.. r.UsableAssets, .. r.FailedAssets]),
+                _ => default,
+            })
+            .Where(o => o.Event is not null)
+            .DistinctBy(o => o.Id);
+        return [.. outcomes
+            .Where(o => o.Assets.Any(a => finishes.ContainsKey(a.AssetId)))
+            .Select(o => events.ArrivedAt(o.Event) - finishes[o.Assets.First(a => finishes.ContainsKey(a.AssetId)).AssetId])
+            .Order()];
     }
 
     public async ValueTask DisposeAsync()

@@ -2,14 +2,23 @@
 // Usage: ./bench.sh [--submissions N] [--workers K] [--review-seconds S] [--latency-ms L] [--concurrency C]
 //        ./bench.sh --workers 1,2,4 --latency-ms 200   (scale-out: the same workload once per worker count, in one run)
 //        ./bench.sh --claim-rows 10000   (the dispatcher's claim statement with that many open rows)
+//        ./bench.sh --compare-polling [--submissions 300] [--noisy-progress false] [--estimated-time false] [--estimate-error 0.1]
 using System.Globalization;
 using Avatar.Benchmarks;
 using Microsoft.Extensions.Configuration;
 
-var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
+// Switches that take no value; every other option is --name value.
+string[] switches = ["--compare-polling"];
+var on = args.Where(switches.Contains).ToHashSet();
+var settings = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => !switches.Contains(a))]).Build();
 if (settings.GetValue<int?>("claim-rows") is { } rows)
 {
     return await ClaimQueryBenchmark.RunAsync(rows, Console.Out);
+}
+
+if (on.Contains("--compare-polling"))
+{
+    return await PollingComparison.RunAsync(settings, Console.Out);
 }
 
 var counts = (settings["workers"] ?? "2").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToList();

@@ -9,9 +9,11 @@ public sealed class EventLog
 {
     private readonly ConcurrentQueue<object> events = new();
     private readonly ConcurrentDictionary<object, string> traceParents = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<object, DateTimeOffset> arrivals = new(ReferenceEqualityComparer.Instance);
 
     public void Add(object message, string? traceParent = null)
     {
+        arrivals[message] = DateTimeOffset.UtcNow;
         if (traceParent is not null)
         {
             traceParents[message] = traceParent;
@@ -22,6 +24,9 @@ public sealed class EventLog
 
     /// <summary>The W3C trace context <paramref name="message"/> arrived with, if any.</summary>
     public string? TraceParentOf(object message) => traceParents.GetValueOrDefault(message);
+
+    /// <summary>When <paramref name="message"/> reached this subscriber.</summary>
+    public DateTimeOffset ArrivedAt(object message) => arrivals[message];
 
     public IReadOnlyList<T> All<T>(Func<T, bool> predicate) => events.OfType<T>().Where(predicate).ToList();
 

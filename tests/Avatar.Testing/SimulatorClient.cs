@@ -42,6 +42,9 @@ public sealed class SimulatorClient(HttpClient http)
     /// <summary>Every byted token the simulator handed out.</summary>
     public async Task<IReadOnlyList<string>> TokensAsync() => (await http.GetFromJsonAsync<List<string>>("/_sim/tokens"))!;
 
+    /// <summary>Every review task, with when it really finished (or will).</summary>
+    public async Task<IReadOnlyList<SimulatorReview>> ReviewsAsync() => (await http.GetFromJsonAsync<List<SimulatorReview>>("/_sim/reviews"))!;
+
     public async Task<SimulatorStats> StatsAsync() => (await http.GetFromJsonAsync<SimulatorStats>("/_sim/stats"))!;
 
     private static readonly JsonSerializerOptions ControlOptions = new(JsonSerializerDefaults.Web)
@@ -56,5 +59,7 @@ public sealed record SimulatorStats(Dictionary<string, int> Counts, Dictionary<s
 
     public int CountStartingWith(string prefix) => Counts.Where(c => c.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(c => c.Value);
 }
+
+public sealed record SimulatorReview(string Id, DateTimeOffset Created, DateTimeOffset FinishesAt, string[] AssetIds);
 
 public sealed record PollStats(int Count, int MaxConcurrent, DateTimeOffset[] StartedAt);

@@ -79,20 +79,20 @@ public sealed class ReviewForecastTests
     }
 
     [Fact]
-    public void The_wait_ends_a_lead_before_the_predicted_end_then_keeps_to_the_floor()
+    public void The_wait_runs_to_the_predicted_end_within_the_floor_and_the_ceiling()
     {
         var floor = TimeSpan.FromSeconds(1);
         var ceiling = TimeSpan.FromSeconds(30);
         var end = Submitted.AddSeconds(20);
 
-        Assert.Equal(TimeSpan.FromSeconds(16), ReviewForecast.Wait(Submitted, Submitted.AddSeconds(2), end, 0.1, floor, ceiling));
-        Assert.Equal(floor, ReviewForecast.Wait(Submitted, Submitted.AddSeconds(18), end, 0.1, floor, ceiling));
-        Assert.Equal(floor, ReviewForecast.Wait(Submitted, Submitted.AddSeconds(25), end, 0.1, floor, ceiling));
-        Assert.Equal(ceiling, ReviewForecast.Wait(Submitted, Submitted.AddSeconds(2), Submitted.AddMinutes(10), 0.1, floor, ceiling));
+        Assert.Equal(TimeSpan.FromSeconds(18), ReviewForecast.Wait(Submitted.AddSeconds(2), end, floor, ceiling));
+        Assert.Equal(floor, ReviewForecast.Wait(Submitted.AddSeconds(19.5), end, floor, ceiling));
+        Assert.Equal(floor, ReviewForecast.Wait(Submitted.AddSeconds(25), end, floor, ceiling));
+        Assert.Equal(ceiling, ReviewForecast.Wait(Submitted.AddSeconds(2), Submitted.AddMinutes(10), floor, ceiling));
     }
 
     [Theory]
-    [InlineData(PollingStrategy.Adaptive, 16.0)]
+    [InlineData(PollingStrategy.Adaptive, 18.0)]
     [InlineData(PollingStrategy.Fixed, 3.0)]
     [InlineData(PollingStrategy.Backoff, 2.0)]
     public void The_schedule_times_a_review_s_next_poll_by_its_strategy(PollingStrategy strategy, double seconds)
@@ -108,7 +108,7 @@ public sealed class ReviewForecastTests
         Assert.True(schedule.TryPollReview(row, Submitted, At(2, 18, estimate: 20), previous: null));
 
         var wait = (row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds;
-        Assert.InRange(wait, seconds * 0.9 - 0.01, seconds * 1.1 + 0.01);
+        Assert.InRange(wait, seconds * (strategy == PollingStrategy.Backoff ? 0.9 : 1.0) - 0.01, seconds * 1.1 + 0.01);
     }
 
     [Fact]

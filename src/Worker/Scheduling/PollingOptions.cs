@@ -24,12 +24,6 @@ public sealed class PollingOptions
     /// <summary>The shortest wait between two polls of a review with <see cref="PollingStrategy.Adaptive"/>.</summary>
     public TimeSpan MinDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// <see cref="PollingStrategy.Adaptive"/>: how long before a review's predicted end the close polling starts, as a
-    /// share of the predicted duration (0.1: two seconds early for a twenty-second review).
-    /// </summary>
-    [Range(0.0, 0.9)]
-    public double Lead { get; set; } = 0.1;
 
     /// <summary>How long a claim on a row lasts. Must exceed one step's xcompute calls (two <c>XCompute:RequestTimeout</c>).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
@@ -41,8 +35,11 @@ public sealed class PollingOptions
     [Range(1, 1000)]
     public int MaxUnfinishedAttempts { get; set; } = 5;
 
-    /// <summary>How often each worker instance looks for due rows.</summary>
-    public TimeSpan DispatchInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How often each worker instance looks for due rows: the most a poll waits past its time, so it bounds how late an
+    /// outcome event can be. A look is one indexed statement per table.
+    /// </summary>
+    public TimeSpan DispatchInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How many rows of each table one instance claims per statement.</summary>
     [Range(1, 1000)]
@@ -52,7 +49,7 @@ public sealed class PollingOptions
 /// <summary>How the next poll of a review in progress is timed.</summary>
 public enum PollingStrategy
 {
-    /// <summary>Just before the end that xcompute's signals predict (<see cref="ReviewForecast"/>), then every <see cref="PollingOptions.MinDelay"/>; backoff when the signals say nothing.</summary>
+    /// <summary>At the end that xcompute's signals predict (<see cref="ReviewForecast"/>), then at least <see cref="PollingOptions.MinDelay"/> apart; backoff when the signals say nothing.</summary>
     Adaptive,
 
     /// <summary>Exponential backoff from <see cref="PollingOptions.InitialDelay"/> to <see cref="PollingOptions.MaxDelay"/>, whatever xcompute says.</summary>

@@ -45,15 +45,10 @@ public static class ReviewForecast
         return now.At + TimeSpan.FromSeconds((100 - progress) / rate);
     }
 
-    /// <summary>
-    /// How long to wait before the next poll: until a little before the predicted end (<paramref name="lead"/>, a share
-    /// of the predicted duration, so an early finish is not missed by much), then every <paramref name="floor"/> until
-    /// the review is over; never less than the floor, never more than <paramref name="ceiling"/>.
-    /// </summary>
-    public static TimeSpan Wait(DateTimeOffset submittedAt, DateTimeOffset now, DateTimeOffset end, double lead, TimeSpan floor, TimeSpan ceiling)
+    /// <summary>How long to wait before the next poll: until the predicted end, never less than <paramref name="floor"/> nor more than <paramref name="ceiling"/>.</summary>
+    public static TimeSpan Wait(DateTimeOffset now, DateTimeOffset end, TimeSpan floor, TimeSpan ceiling)
     {
-        var early = (end - submittedAt) * lead;
-        var wait = end - early - now;
+        var wait = end - now;
         return wait < floor ? floor : wait > ceiling ? ceiling : wait;
     }
 }

@@ -72,8 +72,9 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
 
     /// <summary>
     /// The next attempt for <paramref name="row"/>, or null once its deadline has passed: after <paramref name="planned"/>
-    /// when given, else after the backoff, each with jitter. A Retry-After longer than that wins, but the last attempt
-    /// always happens at the deadline, not after it.
+    /// when given (plus up to 4 %, never earlier: a review polled just before its predicted end costs one more poll),
+    /// else after the backoff (±10 %). A Retry-After longer than that wins, but the last attempt always happens at the
+    /// deadline, not after it.
     /// </summary>
     public DateTimeOffset? Next(IScheduled row, TimeSpan? retryAfter = null, TimeSpan? planned = null)
     {
@@ -85,7 +86,7 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
         }
 
         var wait = planned is { } exact
-            ? exact * (0.97 + (Random.Shared.NextDouble() * 0.06))
+            ? exact * (1 + (Random.Shared.NextDouble() * 0.04))
             : Backoff(row.Schedule.PollAttempts) * (0.9 + (Random.Shared.NextDouble() * 0.2));
         if (retryAfter > wait)
         {
@@ -118,7 +119,7 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
         {
             PollingStrategy.Fixed => polling.FixedInterval,
             PollingStrategy.Adaptive when ReviewForecast.End(submittedAt, seen, previous) is { } end =>
-                ReviewForecast.Wait(submittedAt, Now, end, polling.Lead, polling.MinDelay, polling.MaxDelay),
+                ReviewForecast.Wait(Now, end, polling.MinDelay, polling.MaxDelay),
             _ => (TimeSpan?)null,
         };
         if (Next(row, planned: planned) is not { } next)

@@ -23,8 +23,12 @@ public static class Extensions
 
         // No retry handler on purpose: every retry is a row in the database schedule, so it survives a restart,
         // honours Retry-After without holding a consumer, and never repeats a submit whose outcome is unknown.
+        // The request budget is the one thing every call shares: a rate and, after a 429, a pause for the whole instance.
+        services.AddSingleton<RequestBudget>();
+        services.AddTransient<RequestBudgetHandler>();
         services.AddRefitGeneratedClient<IXComputeApi>(RefitSettings)
-            .ConfigureHttpClient((provider, client) => Configure(client, provider.GetRequiredService<IOptions<XComputeOptions>>().Value));
+            .ConfigureHttpClient((provider, client) => Configure(client, provider.GetRequiredService<IOptions<XComputeOptions>>().Value))
+            .AddHttpMessageHandler<RequestBudgetHandler>();
 
         services.AddScoped<XComputeClient>();
         return services;

@@ -34,7 +34,10 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
         {
             using var response = await call(cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            metrics.Requested(operation, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), Stopwatch.GetElapsedTime(started));
+            var status = response.RequestMessage?.Options.TryGetValue(RequestBudgetHandler.HeldBack, out var held) == true && held
+                ? "held_back"
+                : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metrics.Requested(operation, status, Stopwatch.GetElapsedTime(started));
             logger.LogDebug(
                 "xcompute {Operation} answered {StatusCode} in {ElapsedMs} ms",
                 operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -17,4 +17,11 @@ public sealed class XComputeOptions
     /// <summary>How long one xcompute call may take. Keep it well below the poll lease.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// At most this many calls to xcompute per second from this instance (0: no limit); calls beyond it wait their turn.
+    /// Across a fleet the limit is this times the number of instances.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int MaxRequestsPerSecond { get; set; } = 20;
 }

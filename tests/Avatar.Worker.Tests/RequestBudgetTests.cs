@@ -1,0 +1,80 @@
+using System.Net;
+using Avatar.Worker.XCompute;
+using Microsoft.Extensions.Options;
+
+namespace Avatar.Worker.Tests;
+
+/// <summary>The instance's budget of xcompute calls: a rate, and a pause for everyone after a 429.</summary>
+public sealed class RequestBudgetTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task A_429_holds_back_every_call_of_the_instance_for_its_retry_after()
+    {
+        var clock = new ManualClock { Now = Start };
+        var sent = 0;
+        var invoker = Invoker(new RequestBudget(Options.Create(new XComputeOptions { MaxRequestsPerSecond = 0 }), clock), _ =>
+        {
+            var response = new HttpResponseMessage(sent++ == 0 ? HttpStatusCode.TooManyRequests : HttpStatusCode.OK);
+            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(5));
+            return response;
+        });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Send(invoker, "/v1/tasks/a")).StatusCode);
+
+        // Another row's call, two seconds later: not sent, answered 429 with the three seconds left.
+        clock.Now = Start.AddSeconds(2);
+        var held = await Send(invoker, "/v1/tasks/b");
+        Assert.Equal(HttpStatusCode.TooManyRequests, held.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(3), held.Headers.RetryAfter!.Delta);
+        Assert.True(held.RequestMessage!.Options.TryGetValue(RequestBudgetHandler.HeldBack, out var flagged) && flagged);
+        Assert.Equal(1, sent);
+
+        clock.Now = Start.AddSeconds(5.1);
+        Assert.Equal(HttpStatusCode.OK, (await Send(invoker, "/v1/tasks/c")).StatusCode);
+        Assert.Equal(2, sent);
+    }
+
+    [Fact]
+    public async Task A_burst_leaves_at_the_budgeted_rate_and_every_call_is_sent()
+    {
+        var sent = 0;
+        var invoker = Invoker(new RequestBudget(Options.Create(new XComputeOptions { MaxRequestsPerSecond = 20 }), TimeProvider.System), _ =>
+        {
+            Interlocked.Increment(ref sent);
+            return new HttpResponseMessage(HttpStatusCode.OK);
+        });
+
+        var burst = Enumerable.Range(0, 60).Select(i => Send(invoker, $"/v1/tasks/{i}")).ToList();
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        // Half a second at 20 a second is about 10 calls; a slow machine only sends fewer.
+        Assert.InRange(Volatile.Read(ref sent), 1, 20);
+        await Task.WhenAll(burst);
+        Assert.Equal(60, sent);
+    }
+
+    private static HttpMessageInvoker Invoker(RequestBudget budget, Func<HttpRequestMessage, HttpResponseMessage> answer) =>
+        new(new RequestBudgetHandler(budget) { InnerHandler = new Answering(answer) });
+
+    private static Task<HttpResponseMessage> Send(HttpMessageInvoker invoker, string path) =>
+        invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri("http://xcompute.test" + path)), CancellationToken.None);
+
+    private sealed class Answering(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = answer(request);
+            response.RequestMessage = request;
+            return Task.FromResult(response);
+        }
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}
