@@ -23,5 +23,5 @@ public sealed class XComputeOptions
     /// Across a fleet the limit is this times the number of instances.
     /// </summary>
     [Range(0, 10_000)]
-    public int MaxRequestsPerSecond { get; set; } = 20;
+    public int MaxRequestsPerSecond { get; set; } = 50;
 }
