@@ -37,6 +37,21 @@ public sealed class RequestBudgetTests
     }
 
     [Fact]
+    public async Task A_long_retry_after_pauses_the_instance_no_longer_than_the_cap()
+    {
+        var clock = new ManualClock { Now = Start };
+        var budget = new RequestBudget(Options.Create(new XComputeOptions { MaxRequestsPerSecond = 0, MaxPause = TimeSpan.FromSeconds(60) }), clock);
+        var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(600));
+
+        budget.Observe(response);
+
+        Assert.Equal(TimeSpan.FromSeconds(60), await budget.AcquireAsync(CancellationToken.None));
+        clock.Now = Start.AddSeconds(61);
+        Assert.Null(await budget.AcquireAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_burst_leaves_at_the_budgeted_rate_and_every_call_is_sent()
     {
         var sent = 0;

@@ -72,7 +72,7 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
 
     /// <summary>
     /// The next attempt for <paramref name="row"/>, or null once its deadline has passed: after <paramref name="planned"/>
-    /// when given (plus up to 4 %, never earlier: a review polled just before its predicted end costs one more poll),
+    /// when given (plus up to 100 ms, never earlier: a review polled just before its predicted end costs one more poll),
     /// else after the backoff (±10 %). A Retry-After longer than that wins, but the last attempt always happens at the
     /// deadline, not after it.
     /// </summary>
@@ -86,7 +86,7 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
         }
 
         var wait = planned is { } exact
-            ? exact * (1 + (Random.Shared.NextDouble() * 0.04))
+            ? exact + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * 100)
             : Backoff(row.Schedule.PollAttempts) * (0.9 + (Random.Shared.NextDouble() * 0.2));
         if (retryAfter > wait)
         {

@@ -7,18 +7,21 @@ namespace Avatar.Worker.XCompute;
 /// <summary>
 /// This instance's budget of calls to xcompute: at most <see cref="XComputeOptions.MaxRequestsPerSecond"/>, from a token
 /// bucket, so a burst of work leaves as a steady stream; and after a 429, none until its <c>Retry-After</c> has passed
-/// (1 s when it names none). A call that falls in such a pause is not sent: <see cref="RequestBudgetHandler"/> answers it
-/// 429 with the time left, so the workflow reschedules its row exactly as after xcompute's own 429.
+/// (1 s when it names none, <see cref="XComputeOptions.MaxPause"/> at most). A call that falls in such a pause is not
+/// sent: <see cref="RequestBudgetHandler"/> answers it 429 with the time left, so the workflow reschedules its row
+/// exactly as after xcompute's own 429.
 /// </summary>
 public sealed class RequestBudget : IDisposable
 {
     private readonly TokenBucketRateLimiter? limiter;
     private readonly TimeProvider clock;
+    private readonly TimeSpan maxPause;
     private long pausedUntil; // UtcTicks
 
     public RequestBudget(IOptions<XComputeOptions> options, TimeProvider clock)
     {
         this.clock = clock;
+        maxPause = options.Value.MaxPause;
         if (options.Value.MaxRequestsPerSecond is > 0 and var rate)
         {
             // Refilled ten times a second, holding at most a tenth of a second's worth: a burst is spread evenly.
@@ -66,7 +69,7 @@ public sealed class RequestBudget : IDisposable
             { Date: { } date } => date - now,
             _ => TimeSpan.FromSeconds(1),
         };
-        var until = (now + (wait > TimeSpan.Zero ? wait : TimeSpan.Zero)).UtcTicks;
+        var until = (now + (wait < TimeSpan.Zero ? TimeSpan.Zero : wait > maxPause ? maxPause : wait)).UtcTicks;
         long seen;
         while (until > (seen = Interlocked.Read(ref pausedUntil)) && Interlocked.CompareExchange(ref pausedUntil, until, seen) != seen)
         {

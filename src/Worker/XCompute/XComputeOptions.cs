@@ -24,4 +24,11 @@ public sealed class XComputeOptions
     /// </summary>
     [Range(0, 10_000)]
     public int MaxRequestsPerSecond { get; set; } = 50;
+
+    /// <summary>
+    /// The longest this instance pauses all its calls after a 429, whatever its <c>Retry-After</c> says (the row that got
+    /// the 429 still waits the full time, in the schedule).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan MaxPause { get; set; } = TimeSpan.FromSeconds(60);
 }

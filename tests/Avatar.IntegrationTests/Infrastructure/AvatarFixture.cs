@@ -55,6 +55,9 @@ public sealed class AvatarFixture : IAsyncLifetime
         settings["Avatar:Polling:MaxDelay"] = "00:00:01";
         settings["Avatar:Polling:Lease"] = "00:00:08";
         settings["Avatar:Polling:DispatchInterval"] = "00:00:00.200";
+
+        // A test's 429 (up to 600 s) must not hold back the tests after it.
+        settings["XCompute:MaxPause"] = "00:00:03";
         settings["Messaging:RetryIntervals:0"] = "00:00:00.100";
         settings["Messaging:RetryIntervals:1"] = "00:00:00.500";
         settings["Messaging:RetryIntervals:2"] = "00:00:01";
