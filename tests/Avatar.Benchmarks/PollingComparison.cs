@@ -34,9 +34,10 @@ internal static class PollingComparison
             $"polling comparison: {reviews} reviews, log-normal durations (median 20 s, sigma 0.6, 5-120 s), {(noisy ? "noisy" : "even")} progress, " +
             $"{(estimate ? $"estimated_time off by e^N(0, {error})" : "no estimated_time")}, one worker per strategy, no request budget"));
 
+        var only = settings["strategies"]?.Split(',') ?? [.. Strategies.Select(s => s.Name)];
         var lines = new List<string>();
         var passed = true;
-        foreach (var (name, strategy) in Strategies)
+        foreach (var (name, strategy) in Strategies.Where(s => only.Contains(s.Name)))
         {
             var options = new BenchmarkOptions(reviews, Workers: 1, ReviewDuration: max, LatencyMs: 20, ConcurrentMessageLimit: 8)
             {

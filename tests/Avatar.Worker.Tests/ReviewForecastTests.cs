@@ -17,26 +17,26 @@ public sealed class ReviewForecastTests
     [Fact]
     public void An_estimate_still_ahead_gives_the_end_counted_from_the_submission()
     {
-        var end = ReviewForecast.End(Submitted, At(2, 18, estimate: 20), previous: null);
+        var forecast = ReviewForecast.End(Submitted, At(2, 18, estimate: 20), previous: null);
 
-        Assert.Equal(Submitted.AddSeconds(20), end);
+        Assert.Equal(new Forecast(Submitted.AddSeconds(20), FromEstimate: true), forecast);
     }
 
     [Fact]
     public void Linear_progress_gives_the_end_at_its_rate_since_the_last_poll()
     {
         // 10 -> 30 in the first 5 s, 30 -> 50 in the next 5 s: 4 points a second, 50 to go.
-        var end = ReviewForecast.End(Submitted, At(10, 50), At(5, 30));
+        var forecast = ReviewForecast.End(Submitted, At(10, 50), At(5, 30));
 
-        Assert.Equal(Submitted.AddSeconds(22.5), end);
+        Assert.Equal(new Forecast(Submitted.AddSeconds(22.5), FromEstimate: false), forecast);
     }
 
     [Fact]
     public void Noisy_progress_uses_the_latest_rate_so_a_burst_brings_the_end_closer()
     {
         // 20 -> 60 in the last 5 s is 8 points a second (5 overall): 40 to go in 5 s, not 8.
-        var slow = ReviewForecast.End(Submitted, At(10, 40), At(5, 35))!.Value;
-        var burst = ReviewForecast.End(Submitted, At(10, 60), At(5, 20))!.Value;
+        var slow = ReviewForecast.End(Submitted, At(10, 40), At(5, 35))!.Value.End;
+        var burst = ReviewForecast.End(Submitted, At(10, 60), At(5, 20))!.Value.End;
 
         Assert.True(burst < slow, $"{burst:O} should be before {slow:O}");
         Assert.Equal(Submitted.AddSeconds(15), burst);
@@ -46,9 +46,9 @@ public sealed class ReviewForecastTests
     public void A_plateau_falls_back_to_the_rate_since_the_submission()
     {
         // No advance since the last poll: 10 -> 50 over 10 s overall is 4 points a second, 50 to go.
-        var end = ReviewForecast.End(Submitted, At(10, 50), At(6, 50));
+        var forecast = ReviewForecast.End(Submitted, At(10, 50), At(6, 50));
 
-        Assert.Equal(Submitted.AddSeconds(22.5), end);
+        Assert.Equal(Submitted.AddSeconds(22.5), forecast!.Value.End);
     }
 
     [Fact]
@@ -73,9 +73,9 @@ public sealed class ReviewForecastTests
     public void An_overrun_estimate_gives_way_to_the_progress()
     {
         // The estimate said 20 s; at 30 s the review is at 70 and moved 2 points a second: 15 s to go.
-        var end = ReviewForecast.End(Submitted, At(30, 70, estimate: 20), At(25, 60));
+        var forecast = ReviewForecast.End(Submitted, At(30, 70, estimate: 20), At(25, 60));
 
-        Assert.Equal(Submitted.AddSeconds(45), end);
+        Assert.Equal(new Forecast(Submitted.AddSeconds(45), FromEstimate: false), forecast);
     }
 
     [Fact]
@@ -97,13 +97,7 @@ public sealed class ReviewForecastTests
     [InlineData(PollingStrategy.Backoff, 2.0)]
     public void The_schedule_times_a_review_s_next_poll_by_its_strategy(PollingStrategy strategy, double seconds)
     {
-        var options = new WorkflowOptions();
-        options.Polling.Strategy = strategy;
-        var schedule = new Schedule(
-            new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options), Options.Create(options), TimeProvider.System);
-        schedule.Anchor(Submitted.AddSeconds(2));
-        var row = new AvatarSubmission { GroupId = "g", ProjectName = "p" };
-        row.Schedule.Deadline = Submitted.AddMinutes(15);
+        var (schedule, row) = ReviewInProgress(strategy);
 
         Assert.True(schedule.TryPollReview(row, Submitted, At(2, 18, estimate: 20), previous: null));
 
@@ -112,17 +106,37 @@ public sealed class ReviewForecastTests
     }
 
     [Fact]
+    public void A_prediction_from_progress_alone_never_waits_longer_than_the_backoff()
+    {
+        // Progress 12 two seconds in predicts the end 88 s later; the backoff after one poll says 3 s.
+        var (schedule, row) = ReviewInProgress(PollingStrategy.Adaptive);
+        row.Schedule.PollAttempts = 1;
+
+        Assert.True(schedule.TryPollReview(row, Submitted, At(2, 12), previous: null));
+
+        Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds, 3.0, 3.11);
+    }
+
+    [Fact]
     public void Adaptive_falls_back_to_the_backoff_when_the_signals_say_nothing()
     {
-        var schedule = new Schedule(
-            new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options), Options.Create(new WorkflowOptions()), TimeProvider.System);
-        schedule.Anchor(Submitted.AddSeconds(2));
-        var row = new AvatarSubmission { GroupId = "g", ProjectName = "p" };
-        row.Schedule.Deadline = Submitted.AddMinutes(15);
+        var (schedule, row) = ReviewInProgress(PollingStrategy.Adaptive);
         row.Schedule.PollAttempts = 2;
 
         Assert.True(schedule.TryPollReview(row, Submitted, At(2, null), previous: null));
 
         Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds, 4.5 * 0.9, 4.5 * 1.1);
+    }
+
+    // A review submitted at Submitted and polled 2 s later; the rules need no database, the context is never opened.
+    private static (Schedule Schedule, AvatarSubmission Row) ReviewInProgress(PollingStrategy strategy)
+    {
+        var options = new WorkflowOptions();
+        options.Polling.Strategy = strategy;
+        var schedule = new Schedule(
+            new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options), Options.Create(options), TimeProvider.System);
+        schedule.Anchor(Submitted.AddSeconds(2));
+        var row = new AvatarSubmission { GroupId = "g", ProjectName = "p", Schedule = { Deadline = Submitted.AddMinutes(15) } };
+        return (schedule, row);
     }
 }

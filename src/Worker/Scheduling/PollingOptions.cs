@@ -22,7 +22,7 @@ public sealed class PollingOptions
     public TimeSpan FixedInterval { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The shortest wait between two polls of a review with <see cref="PollingStrategy.Adaptive"/>.</summary>
-    public TimeSpan MinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan MinDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
 
     /// <summary>How long a claim on a row lasts. Must exceed one step's xcompute calls (two <c>XCompute:RequestTimeout</c>).</summary>

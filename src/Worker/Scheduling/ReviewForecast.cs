@@ -1,5 +1,8 @@
 namespace Avatar.Worker.Scheduling;
 
+/// <summary>A predicted end, and whether it came from xcompute's <c>estimated_time</c> (else from the progress alone).</summary>
+public readonly record struct Forecast(DateTimeOffset End, bool FromEstimate);
+
 /// <summary>What one poll of a review in progress saw.</summary>
 /// <param name="At">When (the database's clock).</param>
 /// <param name="Progress">xcompute's <c>progress</c> (0-100; a review starts at 10), if it said.</param>
@@ -11,7 +14,8 @@ public readonly record struct ReviewObservation(DateTimeOffset At, int? Progress
 /// <list type="number">
 /// <item>xcompute's <c>estimated_time</c>, counted from when the review was submitted, while that moment is still ahead.</item>
 /// <item>Otherwise the progress: the points still to go (to 100) at the rate seen since the previous poll, or since
-/// the submission when the previous poll saw no advance (a plateau).</item>
+/// the submission when the previous poll saw no advance (a plateau). Progress alone is a weak signal (a plateau makes
+/// the end look far), so the schedule never waits longer on it than its backoff would.</item>
 /// <item>Otherwise nothing: no progress, progress that went backwards, an estimate already overrun with no progress
 /// to go on. The caller then falls back to its backoff.</item>
 /// </list>
@@ -22,11 +26,11 @@ public static class ReviewForecast
     public const int StartProgress = 10;
 
     /// <summary>The predicted end of the review submitted at <paramref name="submittedAt"/>, or null when the signals say nothing usable.</summary>
-    public static DateTimeOffset? End(DateTimeOffset submittedAt, ReviewObservation now, ReviewObservation? previous)
+    public static Forecast? End(DateTimeOffset submittedAt, ReviewObservation now, ReviewObservation? previous)
     {
         if (now.Estimate is { } estimate && estimate > TimeSpan.Zero && submittedAt + estimate > now.At)
         {
-            return submittedAt + estimate;
+            return new Forecast(submittedAt + estimate, FromEstimate: true);
         }
 
         if (now.Progress is not { } progress || progress <= StartProgress || progress >= 100)
@@ -42,7 +46,7 @@ public static class ReviewForecast
         var rate = previous is { Progress: { } last } prior && last < progress && now.At > prior.At
             ? (progress - last) / (now.At - prior.At).TotalSeconds
             : (progress - StartProgress) / Math.Max((now.At - submittedAt).TotalSeconds, 0.001);
-        return now.At + TimeSpan.FromSeconds((100 - progress) / rate);
+        return new Forecast(now.At + TimeSpan.FromSeconds((100 - progress) / rate), FromEstimate: false);
     }
 
     /// <summary>How long to wait before the next poll: until the predicted end, never less than <paramref name="floor"/> nor more than <paramref name="ceiling"/>.</summary>
