@@ -41,7 +41,8 @@ node_env() {
     RABBITMQ_ENABLED_PLUGINS_FILE="$home/enabled_plugins" \
     RABBITMQ_MNESIA_BASE="$home/mnesia" \
     RABBITMQ_LOG_BASE="$home/log" \
-    RABBITMQ_PID_FILE="$home/rabbit.pid"
+    RABBITMQ_PID_FILE="$home/rabbit.pid" \
+    ERL_CRASH_DUMP="$DIR/erl_crash.dump"
 }
 
 on_node() { # n, command...
