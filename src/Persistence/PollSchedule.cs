@@ -56,6 +56,13 @@ public sealed class PollSchedule
         UnfinishedAttempts = 0;
     }
 
+    /// <summary>Due again at <paramref name="next"/> without counting an attempt (the work was put off, not tried).</summary>
+    public void Postpone(DateTimeOffset next)
+    {
+        NextPollAt = next;
+        UnfinishedAttempts = 0;
+    }
+
     /// <summary>
     /// Ends the schedule from outside the worker (an operator abandoning the row): a new token, so a worker that holds
     /// the row now cannot save its step over the ending.

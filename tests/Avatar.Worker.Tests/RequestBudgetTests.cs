@@ -1,5 +1,9 @@
 using System.Net;
+using Avatar.Persistence;
+using Avatar.Worker.Scheduling;
+using Avatar.Worker.Workflows;
 using Avatar.Worker.XCompute;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Tests;
@@ -68,6 +72,22 @@ public sealed class RequestBudgetTests
         Assert.InRange(Volatile.Read(ref sent), 1, 20);
         await Task.WhenAll(burst);
         Assert.Equal(60, sent);
+    }
+
+    [Fact]
+    public void A_held_back_call_waits_only_for_the_pause_and_counts_no_attempt()
+    {
+        var schedule = new Schedule(
+            new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options), Options.Create(new WorkflowOptions()), TimeProvider.System);
+        schedule.Anchor(Start);
+        var row = new AvatarSubmission { GroupId = "g", ProjectName = "p", Schedule = { Deadline = Start.AddMinutes(15), PollAttempts = 10 } };
+        var held = new XComputeFailure(FailureKind.RateLimited, 429, "held_back", "held back", TimeSpan.FromSeconds(0.4)) { HeldBack = true };
+
+        Assert.True(schedule.TryRetry(row, held));
+
+        // The backoff after ten attempts is 30 s; the pause had 0.4 s left.
+        Assert.InRange((row.Schedule.NextPollAt!.Value - Start).TotalSeconds, 0.4, 0.51);
+        Assert.Equal(10, row.Schedule.PollAttempts);
     }
 
     private static HttpMessageInvoker Invoker(RequestBudget budget, Func<HttpRequestMessage, HttpResponseMessage> answer) =>

@@ -1,5 +1,6 @@
 using Avatar.Persistence;
 using Avatar.Worker.Workflows;
+using Avatar.Worker.XCompute;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -128,6 +129,28 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
         }
 
         Release(row, next);
+        return true;
+    }
+
+    /// <summary>
+    /// Schedules <paramref name="row"/> again after a failed xcompute call, as <see cref="TryRetry(IScheduled, TimeSpan?)"/>;
+    /// but a call the request budget held back was never the row's attempt: it waits only for the pause to end, and
+    /// its backoff does not grow.
+    /// </summary>
+    public bool TryRetry(IScheduled row, XComputeFailure failure)
+    {
+        if (!failure.HeldBack || failure.RetryAfter is not { } pause)
+        {
+            return TryRetry(row, failure.RetryAfter);
+        }
+
+        if (Next(row, planned: pause) is not { } next)
+        {
+            return false;
+        }
+
+        row.Schedule.Postpone(next);
+        row.UpdatedAt = Now;
         return true;
     }
 

@@ -111,7 +111,7 @@ public sealed class SessionSteps(
 
     private void RetryOrFailCreation(AvatarSession session, XComputeFailure failure)
     {
-        if (failure.IsTransient && schedule.TryRetry(session, failure.RetryAfter))
+        if (failure.IsTransient && schedule.TryRetry(session, failure))
         {
             logger.LogWarning("Creating session {SessionId} failed transiently ({Failure}); retrying at {NextPollAt}", session.Id, failure, session.Schedule.NextPollAt);
             return;
@@ -139,7 +139,7 @@ public sealed class SessionSteps(
             switch (VerificationSignals.Classify(failure.Code, failure.Message))
             {
                 case VerificationSignal.Pending:
-                    RetryUntilExpired(session, failure.RetryAfter);
+                    RetryUntilExpired(session, failure);
                     break;
                 case VerificationSignal.Expired:
                     Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired, $"xcompute no longer accepts the session's byted token: {failure}");
@@ -148,7 +148,7 @@ public sealed class SessionSteps(
                     Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.VerificationFailed, $"the person did not pass verification: {failure}");
                     break;
                 case VerificationSignal.Other when failure.IsTransient:
-                    RetryUntilExpired(session, failure.RetryAfter);
+                    RetryUntilExpired(session, failure);
                     break;
                 default:
                     Fail(session, SessionState.VerificationFailed, ErrorCodes.For(failure), $"xcompute refused the verification query: {failure}");
@@ -189,7 +189,7 @@ public sealed class SessionSteps(
         {
             if (reply.Failure.IsTransient)
             {
-                RetryUntilExpired(session, reply.Failure.RetryAfter);
+                RetryUntilExpired(session, reply.Failure);
             }
             else
             {
@@ -234,9 +234,9 @@ public sealed class SessionSteps(
         }
     }
 
-    private void RetryUntilExpired(AvatarSession session, TimeSpan? retryAfter = null)
+    private void RetryUntilExpired(AvatarSession session, XComputeFailure? failure = null)
     {
-        if (!schedule.TryRetry(session, retryAfter))
+        if (!(failure is null ? schedule.TryRetry(session) : schedule.TryRetry(session, failure)))
         {
             Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired, $"the session expired at {session.ExpiresAt:O} before xcompute confirmed the verification; create a new session");
         }

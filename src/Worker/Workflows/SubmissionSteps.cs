@@ -80,7 +80,7 @@ public sealed class SubmissionSteps(
         if (failure.CertainlyNotTaken)
         {
             submission.State = SubmissionState.Pending;
-            if (schedule.TryRetry(submission, failure.RetryAfter))
+            if (schedule.TryRetry(submission, failure))
             {
                 logger.LogWarning("xcompute did not take submission {SubmissionId} ({Failure}); retrying at {NextPollAt}", submission.Id, failure, submission.Schedule.NextPollAt);
                 return;
@@ -113,7 +113,7 @@ public sealed class SubmissionSteps(
         {
             // Transient failures never end a review before its deadline.
             logger.LogDebug("Polling submission {SubmissionId} failed transiently: {Failure}", submission.Id, failure);
-            RetryUntilDeadline(submission, $"the last poll failed: {failure}", failure.RetryAfter);
+            RetryUntilDeadline(submission, $"the last poll failed: {failure}", failure);
             return;
         }
 
@@ -169,9 +169,9 @@ public sealed class SubmissionSteps(
         }
     }
 
-    private void RetryUntilDeadline(AvatarSubmission submission, string detail, TimeSpan? retryAfter = null)
+    private void RetryUntilDeadline(AvatarSubmission submission, string detail, XComputeFailure failure)
     {
-        if (!schedule.TryRetry(submission, retryAfter))
+        if (!schedule.TryRetry(submission, failure))
         {
             Reject(submission, AvatarErrorCodes.ReviewTimeout, $"the review did not finish within {options.Value.ReviewTimeout}; {detail}");
         }

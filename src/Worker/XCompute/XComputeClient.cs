@@ -41,7 +41,8 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
             logger.LogDebug(
                 "xcompute {Operation} answered {StatusCode} in {ElapsedMs} ms",
                 operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return Read(response, body);
+            var reply = Read(response, body);
+            return status == "held_back" && reply.Failure is { } heldBack ? XComputeReply.Failed(heldBack with { HeldBack = true }) : reply;
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && TransportFailure(exception) is { } failure)
         {

@@ -36,6 +36,12 @@ public sealed record XComputeFailure(FailureKind Kind, int? StatusCode, string? 
     /// <summary>xcompute certainly did not act on the request, so even a non-idempotent call may be repeated.</summary>
     public bool CertainlyNotTaken => Kind is FailureKind.RateLimited or FailureKind.Unavailable or FailureKind.Unreachable;
 
+    /// <summary>
+    /// The call was never sent: this instance's <see cref="RequestBudget"/> held it back during a pause that a 429 asked
+    /// for, and <see cref="RetryAfter"/> is the time left. Not an attempt of the row's own.
+    /// </summary>
+    public bool HeldBack { get; init; }
+
     /// <summary>Worth trying again later.</summary>
     public bool IsTransient => CertainlyNotTaken || Kind is FailureKind.ServerError or FailureKind.NoResponse;
 
