@@ -158,8 +158,9 @@ public sealed class BenchmarkRun : IAsyncDisposable
             .Where(o => o.Event is not null)
             .DistinctBy(o => o.Id);
         return [.. outcomes
-            .Where(o => o.Assets.Any(a => finishes.ContainsKey(a.AssetId)))
-            .Select(o => events.ArrivedAt(o.Event) - finishes[o.Assets.First(a => finishes.ContainsKey(a.AssetId)).AssetId])
+            .Select(o => (o.Event, Finished: o.Assets.Select(a => finishes.GetValueOrDefault(a.AssetId)).FirstOrDefault(f => f != default)))
+            .Where(o => o.Finished != default)
+            .Select(o => events.ArrivedAt(o.Event) - o.Finished)
             .Order()];
     }
 

@@ -24,7 +24,6 @@ public sealed class PollingOptions
     /// <summary>The shortest wait between two polls of a review with <see cref="PollingStrategy.Adaptive"/>.</summary>
     public TimeSpan MinDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
-
     /// <summary>How long a claim on a row lasts. Must exceed one step's xcompute calls (two <c>XCompute:RequestTimeout</c>).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
 

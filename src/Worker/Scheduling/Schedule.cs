@@ -120,7 +120,8 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
         {
             PollingStrategy.Fixed => polling.FixedInterval,
             PollingStrategy.Adaptive when ReviewForecast.End(submittedAt, seen, previous) is { } forecast =>
-                Min(ReviewForecast.Wait(Now, forecast.End, polling.MinDelay, polling.MaxDelay), forecast.FromEstimate ? polling.MaxDelay : Backoff(row.Schedule.PollAttempts)),
+                ReviewForecast.Wait(
+                    Now, forecast.End, polling.MinDelay, forecast.FromEstimate ? polling.MaxDelay : Backoff(row.Schedule.PollAttempts)),
             _ => (TimeSpan?)null,
         };
         if (Next(row, planned: planned) is not { } next)
@@ -169,8 +170,6 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
     public bool IsStuck(IScheduled row) => row.Schedule.UnfinishedAttempts > polling.MaxUnfinishedAttempts;
 
     public const string StuckReason = "the worker kept failing on this row (see its log and the _error queues) and gave up";
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private void Release(IScheduled row, DateTimeOffset? next)
     {

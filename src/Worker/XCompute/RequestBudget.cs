@@ -63,13 +63,8 @@ public sealed class RequestBudget : IDisposable
         }
 
         var now = clock.GetUtcNow();
-        var wait = response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - now,
-            _ => TimeSpan.FromSeconds(1),
-        };
-        var until = (now + (wait < TimeSpan.Zero ? TimeSpan.Zero : wait > maxPause ? maxPause : wait)).UtcTicks;
+        var wait = XComputeClient.RetryAfter(response, now) ?? TimeSpan.FromSeconds(1);
+        var until = (now + (wait > maxPause ? maxPause : wait)).UtcTicks;
         long seen;
         while (until > (seen = Interlocked.Read(ref pausedUntil)) && Interlocked.CompareExchange(ref pausedUntil, until, seen) != seen)
         {

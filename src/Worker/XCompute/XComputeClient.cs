@@ -34,15 +34,14 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
         {
             using var response = await call(cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            var status = response.RequestMessage?.Options.TryGetValue(RequestBudgetHandler.HeldBack, out var held) == true && held
-                ? "held_back"
-                : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var heldBack = response.RequestMessage?.Options.TryGetValue(RequestBudgetHandler.HeldBack, out var held) == true && held;
+            var status = heldBack ? "held_back" : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
             metrics.Requested(operation, status, Stopwatch.GetElapsedTime(started));
             logger.LogDebug(
                 "xcompute {Operation} answered {StatusCode} in {ElapsedMs} ms",
                 operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var reply = Read(response, body);
-            return status == "held_back" && reply.Failure is { } heldBack ? XComputeReply.Failed(heldBack with { HeldBack = true }) : reply;
+            return heldBack && reply.Failure is { } failure ? XComputeReply.Failed(failure with { HeldBack = true }) : reply;
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && TransportFailure(exception) is { } failure)
         {
@@ -126,10 +125,13 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
         return (code ?? (message.Contains(' ') ? null : message), Trim(message));
     }
 
-    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => RetryAfter(response, clock.GetUtcNow());
+
+    /// <summary>The response's <c>Retry-After</c> (seconds or a date) as a wait from <paramref name="now"/>, or null when it has none.</summary>
+    internal static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now) => response.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
-        { Date: { } date } => date - clock.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        { Date: { } date } => date - now is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
         _ => null,
     };
 
