@@ -107,7 +107,11 @@ internal sealed class Abandonment(IConfiguration configuration)
         var services = new ServiceCollection();
         services.AddLogging();
         var (transport, broker) = Broker.Read(configuration);
-        services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) => Broker.ConfigureHost(cfg, transport, broker)));
+        services.AddMassTransit(x =>
+        {
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
+            x.UsingRabbitMq((_, cfg) => Broker.ConfigureHost(cfg, transport, broker));
+        });
         await using var provider = services.BuildServiceProvider();
         var bus = provider.GetRequiredService<IBusControl>();
         await bus.StartAsync(cancellationToken);

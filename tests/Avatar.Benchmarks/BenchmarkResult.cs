@@ -21,6 +21,12 @@ public sealed record BenchmarkResult(
 
     public double BrokerMessagesSent { get; init; }
 
+    /// <summary>The worker processes' processor time from when they had started to the last outcome, together.</summary>
+    public TimeSpan WorkerProcessorTime { get; init; }
+
+    /// <summary>Processor milliseconds the workers spent per finished review.</summary>
+    public double ProcessorMillisecondsPerReview => WorkerProcessorTime.TotalMilliseconds / Math.Max(Finished, 1);
+
     public double BrokerMessagesReceived { get; init; }
 
     /// <summary>Every review ended, and none was ever polled by two workers at once.</summary>
@@ -59,6 +65,7 @@ public sealed record BenchmarkResult(
                 $"  per review               {DatabaseCommands / Finished:0.0} database commands, {BrokerMessagesSent / Finished:0.0} messages sent or published, {BrokerMessagesReceived / Finished:0.0} received (workers' meters)"));
         }
 
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cpu                      {ProcessorMillisecondsPerReview:0.00} ms/review (worker processes)"));
         output.WriteLine($"  worker peak RSS          {string.Join(", ", WorkerPeakResidentBytes.Select(b => $"{b / 1024.0 / 1024.0:0} MiB"))}");
         output.WriteLine(Passed ? "  result                   PASS" : "  result                   FAIL (unfinished reviews or overlapping polls)");
     }

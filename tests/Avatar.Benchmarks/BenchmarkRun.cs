@@ -77,10 +77,52 @@ public sealed class BenchmarkRun : IAsyncDisposable
 
     public async Task<BenchmarkResult> ExecuteAsync()
     {
-        var bus = client.Services.GetRequiredService<IBus>();
-        var groupId = await Simulator.MintGroupAsync();
+        // A warm-up batch first, when asked: what is measured is then a running worker, its code compiled and tiered up.
+        if (options.WarmUp > 0)
+        {
+            await PublishAndWaitAsync(await Simulator.MintGroupAsync(), options.WarmUp);
+        }
 
-        var commands = Enumerable.Range(0, options.Submissions)
+        var before = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));
+        var requestsBefore = (await Simulator.StatsAsync()).Count("requests");
+        var processorAtStart = ProcessorTime();
+        var groupId = await Simulator.MintGroupAsync();
+        var (published, finished, wall) = await PublishAndWaitAsync(groupId, options.Submissions);
+        var processor = ProcessorTime() - processorAtStart;
+        var stats = await Simulator.StatsAsync();
+        var metrics = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));
+        double Measured(string name) => metrics.GetValueOrDefault(name) - before.GetValueOrDefault(name);
+        var reviews = await Simulator.ReviewsAsync();
+        var reviewPolls = stats.Polls.Where(p => stats.Counts.ContainsKey($"review:{groupId}:{p.Key}")).Select(p => p.Value).ToList();
+        return new BenchmarkResult(
+            Submitted: published.Count,
+            Finished: finished.Count,
+            Approved: events.All<AvatarAssetsApproved>(e => published.ContainsKey(e.SubmissionId)).Select(e => e.SubmissionId).Distinct().Count(),
+            PartlyRejected: events.All<AvatarAssetsRejected>(e => published.ContainsKey(e.SubmissionId) && e.UsableAssets.Count > 0).Select(e => e.SubmissionId).Distinct().Count(),
+            Wall: wall,
+            TimesToOutcome: finished.Select(f => TimeSpan.FromSeconds((f.Value - published[f.Key]) / (double)Stopwatch.Frequency)).Order().ToList(),
+            PollsPerReview: reviewPolls.Select(p => p.Count).ToList(),
+            MaxConcurrentPolls: reviewPolls.Count == 0 ? 0 : reviewPolls.Max(p => p.MaxConcurrent),
+            XComputeRequests: stats.Count("requests") - requestsBefore,
+            WorkerPeakResidentBytes: workers.Select(w => w.PeakResidentBytes()).ToList())
+        {
+            Lateness = Lateness(reviews, published.Keys.ToHashSet()),
+            WorkerProcessorTime = processor,
+            // The workers' own meters: Npgsql's commands, MassTransit's messages sent or published, and received.
+            DatabaseCommands = Measured("db_client_operation_duration_seconds_count"),
+            BrokerMessagesSent = Measured("messaging_masstransit_send_ea_total"),
+            BrokerMessagesReceived = Measured("messaging_masstransit_receive_ea_total"),
+        };
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="count"/> submissions for <paramref name="groupId"/> and waits for their outcomes: when
+    /// each was published and each finished (stopwatch ticks), and the wall time from the first publish to the last outcome.
+    /// </summary>
+    private async Task<(Dictionary<Guid, long> Published, Dictionary<Guid, long> Finished, TimeSpan Wall)> PublishAndWaitAsync(string groupId, int count)
+    {
+        var bus = client.Services.GetRequiredService<IBus>();
+        var commands = Enumerable.Range(0, count)
             .Select(i => new SubmitAvatarAssets(
                 Guid.NewGuid(),
                 groupId,
@@ -119,30 +161,11 @@ public sealed class BenchmarkRun : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        var wall = clock.Elapsed;
-        var stats = await Simulator.StatsAsync();
-        var metrics = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));
-        var reviews = await Simulator.ReviewsAsync();
-        var reviewPolls = stats.Polls.Where(p => stats.Counts.ContainsKey($"review:{groupId}:{p.Key}")).Select(p => p.Value).ToList();
-        return new BenchmarkResult(
-            Submitted: commands.Count,
-            Finished: finished.Count,
-            Approved: events.All<AvatarAssetsApproved>(e => published.ContainsKey(e.SubmissionId)).Select(e => e.SubmissionId).Distinct().Count(),
-            PartlyRejected: events.All<AvatarAssetsRejected>(e => published.ContainsKey(e.SubmissionId) && e.UsableAssets.Count > 0).Select(e => e.SubmissionId).Distinct().Count(),
-            Wall: wall,
-            TimesToOutcome: finished.Select(f => TimeSpan.FromSeconds((f.Value - published[f.Key]) / (double)Stopwatch.Frequency)).Order().ToList(),
-            PollsPerReview: reviewPolls.Select(p => p.Count).ToList(),
-            MaxConcurrentPolls: reviewPolls.Count == 0 ? 0 : reviewPolls.Max(p => p.MaxConcurrent),
-            XComputeRequests: stats.Count("requests"),
-            WorkerPeakResidentBytes: workers.Select(w => w.PeakResidentBytes()).ToList())
-        {
-            Lateness = Lateness(reviews, published.Keys.ToHashSet()),
-            // The workers' own meters: Npgsql's commands, MassTransit's messages sent or published, and received.
-            DatabaseCommands = metrics.GetValueOrDefault("db_client_operation_duration_seconds_count"),
-            BrokerMessagesSent = metrics.GetValueOrDefault("messaging_masstransit_send_ea_total"),
-            BrokerMessagesReceived = metrics.GetValueOrDefault("messaging_masstransit_receive_ea_total"),
-        };
+        return (published, finished, clock.Elapsed);
     }
+
+    /// <summary>The workers' processor time together, user and system.</summary>
+    private TimeSpan ProcessorTime() => workers.Aggregate(TimeSpan.Zero, (sum, w) => sum + w.ProcessorTime());
 
     /// <summary>For each review, from when the simulator really finished it to when its outcome event reached the subscriber.</summary>
     private List<TimeSpan> Lateness(IReadOnlyList<SimulatorReview> reviews, HashSet<Guid> submissions)

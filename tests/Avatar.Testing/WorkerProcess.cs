@@ -33,10 +33,14 @@ public sealed class WorkerProcess : IDisposable
     /// Starts the worker with <paramref name="settings"/> in its environment (as <c>Section__Key</c>), never on its
     /// command line, where <c>ps</c> would show the API key. Every line it writes goes to <paramref name="logFile"/>, if given.
     /// </summary>
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string> settings, string? logFile = null)
+    public static WorkerProcess Start(IReadOnlyDictionary<string, string> settings, string? logFile = null) =>
+        Start(BuildOutput("src/Worker", "Avatar.Worker"), settings, logFile);
+
+    /// <summary>Another .NET program of the repository (<paramref name="assembly"/>, from <see cref="BuildOutput"/>), started the same way.</summary>
+    public static WorkerProcess Start(string assembly, IReadOnlyDictionary<string, string> settings, string? logFile = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(WorkerAssembly());
+        info.ArgumentList.Add(assembly);
         foreach (var (key, value) in settings)
         {
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
@@ -119,6 +123,13 @@ public sealed class WorkerProcess : IDisposable
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
+    /// <summary>The processor time the process has used so far, user and system.</summary>
+    public TimeSpan ProcessorTime()
+    {
+        process.Refresh();
+        return process.TotalProcessorTime;
+    }
+
     /// <summary>Asks the worker to stop as an orchestrator would (SIGTERM) and waits for it.</summary>
     public void Stop()
     {
@@ -144,13 +155,16 @@ public sealed class WorkerProcess : IDisposable
         }
     }
 
-    /// <summary>The worker's own build output, next to this test assembly's configuration (Debug or Release).</summary>
-    private static string WorkerAssembly()
+    /// <summary>
+    /// The build output of the program in <paramref name="project"/> (a folder of the repository), in this test
+    /// assembly's configuration (Debug or Release).
+    /// </summary>
+    public static string BuildOutput(string project, string assemblyName)
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = testOutput.Name;
         var configuration = testOutput.Parent!.Name;
-        var path = Path.Combine(Repository.Root, "src", "Worker", "bin", configuration, framework, "Avatar.Worker.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first: the worker is not at " + path);
+        var path = Path.Combine(Repository.Root, project, "bin", configuration, framework, assemblyName + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {assemblyName} is not at {path}");
     }
 }

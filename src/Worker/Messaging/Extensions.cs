@@ -34,6 +34,10 @@ public static class Extensions
         {
             x.SetKebabCaseEndpointNameFormatter();
 
+            // MassTransit 8.4+ reports anonymous usage to masstransit.io by default; a worker holding an API key makes no
+            // calls to anyone but xcompute, the broker and the database.
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
+
             // MassTransit's own health check, part of readiness: healthy once every endpoint consumes.
             x.ConfigureHealthCheckOptions(o =>
             {
