@@ -105,11 +105,4 @@ public sealed class RequestBudgetTests
             return Task.FromResult(response);
         }
     }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -70,6 +70,16 @@ public sealed class ReviewForecastTests
     }
 
     [Fact]
+    public void Within_a_second_past_a_whole_second_estimate_the_review_ends_any_moment()
+    {
+        // A 20.4 s review estimated at 20 s, polled at 20.1 s with progress on a plateau: poll again at the floor,
+        // not at the end the plateau's slow rate would predict.
+        var forecast = ReviewForecast.End(Submitted, At(20.1, 90, estimate: 20), At(0, 10));
+
+        Assert.Equal(new Forecast(Submitted.AddSeconds(20.1), FromEstimate: true), forecast);
+    }
+
+    [Fact]
     public void An_overrun_estimate_gives_way_to_the_progress()
     {
         // The estimate said 20 s; at 30 s the review is at 70 and moved 2 points a second: 15 s to go.

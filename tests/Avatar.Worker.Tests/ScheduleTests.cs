@@ -145,11 +145,4 @@ public sealed class ScheduleTests
         ProjectName = "default",
         Schedule = { Deadline = deadline, PollAttempts = attempts },
     };
-
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -8,6 +8,7 @@ public static class Extensions
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<Schedule>();
         services.AddSingleton<PollCapacity>();
+        services.AddSingleton<DispatchWakeUps>();
         services.AddSingleton<DispatcherHeartbeat>();
         services.AddHostedService<PollDispatcher>();
         services.AddHostedService<RetentionSweeper>();

@@ -11,7 +11,7 @@ namespace Avatar.Worker.Scheduling;
 /// the claims live in PostgreSQL, and a claim whose message is lost lapses after the lease.
 /// </summary>
 internal sealed class PollDispatcher(
-    IServiceScopeFactory scopes, PollCapacity capacity, DispatcherHeartbeat heartbeat, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<PollDispatcher> logger)
+    IServiceScopeFactory scopes, PollCapacity capacity, DispatchWakeUps wakeUps, DispatcherHeartbeat heartbeat, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<PollDispatcher> logger)
     : BackgroundService
 {
     private readonly PollingOptions polling = options.Value.Polling;
@@ -19,7 +19,6 @@ internal sealed class PollDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(polling.DispatchInterval, clock);
         do
         {
             try
@@ -37,7 +36,21 @@ internal sealed class PollDispatcher(
                 Failed(exception);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await SleepAsync(stoppingToken));
+    }
+
+    /// <summary>Until the next look: one interval, or sooner when a poll this instance scheduled falls due (<see cref="DispatchWakeUps"/>).</summary>
+    private async Task<bool> SleepAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(wakeUps.NextWait(), clock, stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private async Task<bool> DispatchAsync(CancellationToken cancellationToken)

@@ -12,7 +12,8 @@ public readonly record struct ReviewObservation(DateTimeOffset At, int? Progress
 /// <summary>
 /// When a review in progress will probably finish, from what xcompute says. The whole rule:
 /// <list type="number">
-/// <item>xcompute's <c>estimated_time</c>, counted from when the review was submitted, while that moment is still ahead.</item>
+/// <item>xcompute's <c>estimated_time</c>, counted from when the review was submitted, while that moment is still ahead;
+/// within a second after it (the estimate counts whole seconds), now: the review ends any moment.</item>
 /// <item>Otherwise the progress: the points still to go (to 100) at the rate seen since the previous poll, or since
 /// the submission when the previous poll saw no advance (a plateau). Progress alone is a weak signal (a plateau makes
 /// the end look far), so the schedule never waits longer on it than its backoff would.</item>
@@ -22,15 +23,28 @@ public readonly record struct ReviewObservation(DateTimeOffset At, int? Progress
 /// </summary>
 public static class ReviewForecast
 {
+    /// <summary>How far the real end may lie past <c>estimated_time</c>, which counts whole seconds.</summary>
+    public static readonly TimeSpan EstimatePrecision = TimeSpan.FromSeconds(1);
+
     /// <summary>Where progress starts: the submit's answer says 10.</summary>
     public const int StartProgress = 10;
 
     /// <summary>The predicted end of the review submitted at <paramref name="submittedAt"/>, or null when the signals say nothing usable.</summary>
     public static Forecast? End(DateTimeOffset submittedAt, ReviewObservation now, ReviewObservation? previous)
     {
-        if (now.Estimate is { } estimate && estimate > TimeSpan.Zero && submittedAt + estimate > now.At)
+        if (now.Estimate is { } estimate && estimate > TimeSpan.Zero)
         {
-            return new Forecast(submittedAt + estimate, FromEstimate: true);
+            var estimated = submittedAt + estimate;
+            if (estimated > now.At)
+            {
+                return new Forecast(estimated, FromEstimate: true);
+            }
+
+            // estimated_time counts whole seconds: just past it, the review ends any moment.
+            if (now.At - estimated < EstimatePrecision)
+            {
+                return new Forecast(now.At, FromEstimate: true);
+            }
         }
 
         if (now.Progress is not { } progress || progress <= StartProgress || progress >= 100)

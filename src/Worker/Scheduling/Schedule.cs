@@ -10,7 +10,7 @@ namespace Avatar.Worker.Scheduling;
 /// The schedule as one message's work sees it: the database's clock, claiming and holding rows, and when a row is due
 /// next (exponential backoff with jitter, a Retry-After floor, never past the deadline). One per message (scoped).
 /// </summary>
-public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> options, TimeProvider clock)
+public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> options, TimeProvider clock, DispatchWakeUps? wakeUps = null)
 {
     private readonly PollingOptions polling = options.Value.Polling;
     private DateTimeOffset? anchor;
@@ -152,6 +152,7 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
 
         row.Schedule.Postpone(next);
         row.UpdatedAt = Now;
+        wakeUps?.DueIn(next - Now);
         return true;
     }
 
@@ -175,5 +176,9 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
     {
         row.Schedule.Release(next);
         row.UpdatedAt = Now;
+        if (next is { } due)
+        {
+            wakeUps?.DueIn(due - Now);
+        }
     }
 }
