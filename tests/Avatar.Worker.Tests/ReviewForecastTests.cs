@@ -128,6 +128,18 @@ public sealed class ReviewForecastTests
     }
 
     [Fact]
+    public void A_prediction_from_progress_alone_waits_at_least_its_uncertainty()
+    {
+        // 20 s in, at 95 and moving fast: the end looks 0.5 s away, but noisy progress is good to about 3 s (15% of 20 s).
+        var (schedule, row) = ReviewInProgress(PollingStrategy.Adaptive, polledAt: 20);
+        row.Schedule.PollAttempts = 4;
+
+        Assert.True(schedule.TryPollReview(row, Submitted, At(20, 95), At(19, 85)));
+
+        Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(20)).TotalSeconds, 3.0, 3.11);
+    }
+
+    [Fact]
     public void Adaptive_falls_back_to_the_backoff_when_the_signals_say_nothing()
     {
         var (schedule, row) = ReviewInProgress(PollingStrategy.Adaptive);
@@ -138,14 +150,14 @@ public sealed class ReviewForecastTests
         Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds, 4.5 * 0.9, 4.5 * 1.1);
     }
 
-    // A review submitted at Submitted and polled 2 s later; the rules need no database, the context is never opened.
-    private static (Schedule Schedule, AvatarSubmission Row) ReviewInProgress(PollingStrategy strategy)
+    // A review submitted at Submitted and polled polledAt seconds later; the rules need no database, the context is never opened.
+    private static (Schedule Schedule, AvatarSubmission Row) ReviewInProgress(PollingStrategy strategy, double polledAt = 2)
     {
         var options = new WorkflowOptions();
         options.Polling.Strategy = strategy;
         var schedule = new Schedule(
             new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options), Options.Create(options), TimeProvider.System);
-        schedule.Anchor(Submitted.AddSeconds(2));
+        schedule.Anchor(Submitted.AddSeconds(polledAt));
         var row = new AvatarSubmission { GroupId = "g", ProjectName = "p", Schedule = { Deadline = Submitted.AddMinutes(15) } };
         return (schedule, row);
     }

@@ -35,8 +35,9 @@ public sealed class PollingOptions
     public int MaxUnfinishedAttempts { get; set; } = 5;
 
     /// <summary>
-    /// How often each worker instance looks for due rows: the most a poll waits past its time, so it bounds how late an
-    /// outcome event can be. A look is one indexed statement per table.
+    /// How often each worker instance looks for due rows, besides the moments its own polls fall due
+    /// (<see cref="DispatchWakeUps"/>): the most a poll waits past its time when the instance that scheduled it has gone.
+    /// A look is one indexed statement per table.
     /// </summary>
     public TimeSpan DispatchInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

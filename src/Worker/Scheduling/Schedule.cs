@@ -121,7 +121,10 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
             PollingStrategy.Fixed => polling.FixedInterval,
             PollingStrategy.Adaptive when ReviewForecast.End(submittedAt, seen, previous) is { } forecast =>
                 ReviewForecast.Wait(
-                    Now, forecast.End, polling.MinDelay, forecast.FromEstimate ? polling.MaxDelay : Backoff(row.Schedule.PollAttempts)),
+                    Now,
+                    forecast.End,
+                    ReviewForecast.Floor(forecast, submittedAt, Now, polling.MinDelay),
+                    forecast.FromEstimate ? polling.MaxDelay : Backoff(row.Schedule.PollAttempts)),
             _ => (TimeSpan?)null,
         };
         if (Next(row, planned: planned) is not { } next)
