@@ -16,8 +16,8 @@ public readonly record struct ReviewObservation(DateTimeOffset At, int? Progress
 /// within a second after it (the estimate counts whole seconds), now: the review ends any moment.</item>
 /// <item>Otherwise the progress: the points still to go (to 100) at the rate seen since the previous poll, or since
 /// the submission when the previous poll saw no advance (a plateau). Progress alone is a weak signal (a plateau makes
-/// the end look far, a burst near), so the schedule never waits longer on it than its backoff would, nor less than
-/// <see cref="ProgressUncertainty"/> of the review's age.</item>
+/// the end look far, a burst near): the forecast takes the late side of its error, <see cref="ProgressUncertainty"/>
+/// of the review's age, and the schedule never waits longer on it than its backoff would.</item>
 /// <item>Otherwise nothing: no progress, progress that went backwards, an estimate already overrun with no progress
 /// to go on. The caller then falls back to its backoff.</item>
 /// </list>
@@ -61,24 +61,15 @@ public static class ReviewForecast
         var rate = previous is { Progress: { } last } prior && last < progress && now.At > prior.At
             ? (progress - last) / (now.At - prior.At).TotalSeconds
             : (progress - StartProgress) / Math.Max((now.At - submittedAt).TotalSeconds, 0.001);
-        return new Forecast(now.At + TimeSpan.FromSeconds((100 - progress) / rate), FromEstimate: false);
+        var margin = (now.At - submittedAt) * ProgressUncertainty;
+        return new Forecast(now.At + TimeSpan.FromSeconds((100 - progress) / rate) + margin, FromEstimate: false);
     }
 
     /// <summary>
-    /// How finely a forecast can be trusted, as a share of the review's age. Noisy progress puts the end it predicts
-    /// off by about this much, so polls that close together would mostly find the review still running.
+    /// How far noisy progress may put the end off, as a share of the review's age. A forecast from progress takes the
+    /// late side of that, so that its poll rarely finds the review still running.
     /// </summary>
     public const double ProgressUncertainty = 0.15;
-
-    /// <summary>
-    /// The shortest wait after a poll: <paramref name="minDelay"/> after an estimate, and after a forecast from progress
-    /// alone at least <see cref="ProgressUncertainty"/> of the time since the submission.
-    /// </summary>
-    public static TimeSpan Floor(Forecast forecast, DateTimeOffset submittedAt, DateTimeOffset now, TimeSpan minDelay)
-    {
-        var uncertainty = forecast.FromEstimate ? TimeSpan.Zero : (now - submittedAt) * ProgressUncertainty;
-        return uncertainty > minDelay ? uncertainty : minDelay;
-    }
 
     /// <summary>How long to wait before the next poll: until the predicted end, never less than <paramref name="floor"/> nor more than <paramref name="ceiling"/>.</summary>
     public static TimeSpan Wait(DateTimeOffset now, DateTimeOffset end, TimeSpan floor, TimeSpan ceiling)

@@ -123,7 +123,7 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
                 ReviewForecast.Wait(
                     Now,
                     forecast.End,
-                    ReviewForecast.Floor(forecast, submittedAt, Now, polling.MinDelay),
+                    polling.MinDelay,
                     forecast.FromEstimate ? polling.MaxDelay : Backoff(row.Schedule.PollAttempts)),
             _ => (TimeSpan?)null,
         };
