@@ -5,6 +5,9 @@
 #   ./bench.sh --workers 1,2,4 --latency-ms 200   scale-out: one run per worker count (1,500 submissions each and
 #                                                 2 messages at once per queue per worker by default), then throughput
 #                                                 per count side by side
+#   ./bench.sh --baseline                         one worker beside the same three hops on bare MassTransit
+#   ./bench.sh --compare-polling                  one workload of realistic reviews under each polling strategy
+#   ./bench.sh --claim-rows 10000                 the dispatcher's claim statement with that many open rows
 set -euo pipefail
 cd "$(dirname "$0")"
 LOG_PREFIX=bench
