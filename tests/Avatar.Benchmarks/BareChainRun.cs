@@ -31,16 +31,9 @@ internal static class BareChainRun
     public static async Task<BareChainResult> RunAsync(int items, int concurrency, int warmUp)
     {
         await using var services = await Services.StartAsync();
-        var settings = new Dictionary<string, string>
-        {
-            ["RabbitMq:Host"] = services.AmqpHost,
-            ["RabbitMq:Port"] = services.AmqpPort.ToString(CultureInfo.InvariantCulture),
-            ["RabbitMq:VHost"] = services.AmqpVirtualHost,
-            ["RabbitMq:User"] = services.AmqpUser,
-            ["RabbitMq:Pass"] = services.AmqpPassword,
-            ["Messaging:ConcurrentMessageLimit"] = concurrency.ToString(CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        var settings = Harness.BrokerSettings(services);
+        settings["Messaging:ConcurrentMessageLimit"] = concurrency.ToString(CultureInfo.InvariantCulture);
+        settings["Logging:LogLevel:Default"] = "Warning";
         using var chain = WorkerProcess.Start(
             WorkerProcess.BuildOutput("tests/Avatar.BareChain", "Avatar.BareChain"), settings, Path.Combine(".run", "bench-bare-chain.log"));
         await chain.WaitUntilStartedAsync(TimeSpan.FromMinutes(2));

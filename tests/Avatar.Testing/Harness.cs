@@ -69,16 +69,21 @@ public static class Harness
             }
         });
 
-    /// <summary>What any worker of a run needs: its database, the broker, and xcompute (the simulator).</summary>
-    public static Dictionary<string, string> WorkerSettings(Services services, string connectionString, Uri xcompute, string apiKey) => new()
+    /// <summary>The run's broker as settings of the <c>RabbitMq</c> section, for a process started with them.</summary>
+    public static Dictionary<string, string> BrokerSettings(Services services) => new()
     {
-        ["ConnectionStrings:Avatar"] = connectionString,
         ["RabbitMq:Host"] = services.AmqpHost,
         ["RabbitMq:Port"] = services.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["RabbitMq:VHost"] = services.AmqpVirtualHost,
         ["RabbitMq:User"] = services.AmqpUser,
         ["RabbitMq:Pass"] = services.AmqpPassword,
         ["RabbitMq:Nodes"] = string.Join(',', services.AmqpNodes),
+    };
+
+    /// <summary>What any worker of a run needs: its database, the broker, and xcompute (the simulator).</summary>
+    public static Dictionary<string, string> WorkerSettings(Services services, string connectionString, Uri xcompute, string apiKey) => new(BrokerSettings(services))
+    {
+        ["ConnectionStrings:Avatar"] = connectionString,
         ["XCompute:BaseUrl"] = xcompute.ToString(),
         ["XCompute:ApiKey"] = apiKey,
         ["Logging:LogLevel:Default"] = "Warning",

@@ -22,13 +22,14 @@ public sealed class DispatchWakeUps(IOptions<WorkflowOptions> options, TimeProvi
     private const int Capacity = 4096;
 
     private readonly TimeSpan interval = options.Value.Polling.DispatchInterval;
+    private readonly TimeSpan lease = options.Value.Polling.Lease;
     private readonly PriorityQueue<DateTimeOffset, DateTimeOffset> moments = new();
     private readonly Lock gate = new();
 
     /// <summary>A row this instance just stored falls due in <paramref name="wait"/> (this process's clock).</summary>
     public void DueIn(TimeSpan wait)
     {
-        if (wait <= TimeSpan.Zero || wait >= options.Value.Polling.Lease)
+        if (wait <= TimeSpan.Zero || wait >= lease)
         {
             return;
         }

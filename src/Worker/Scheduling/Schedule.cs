@@ -154,8 +154,7 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
         }
 
         row.Schedule.Postpone(next);
-        row.UpdatedAt = Now;
-        wakeUps?.DueIn(next - Now);
+        Rescheduled(row, next);
         return true;
     }
 
@@ -178,6 +177,12 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
     private void Release(IScheduled row, DateTimeOffset? next)
     {
         row.Schedule.Release(next);
+        Rescheduled(row, next);
+    }
+
+    // The row changed now; if it is due again, this instance's dispatcher hears when.
+    private void Rescheduled(IScheduled row, DateTimeOffset? next)
+    {
         row.UpdatedAt = Now;
         if (next is { } due)
         {
