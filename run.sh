@@ -42,7 +42,8 @@ bin() { echo "src/$1/bin/Release/net10.0/Avatar.$1.dll"; }
 if [ -z "${XCompute__ApiKey:-}" ]; then
   port=${SIMULATOR_PORT:-5080}
   XCompute__ApiKey="sim-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  export XCompute__ApiKey XCompute__BaseUrl="http://127.0.0.1:$port"
+  # The simulator listens on plain http, which the worker accepts only with this development switch.
+  export XCompute__ApiKey XCompute__BaseUrl="http://127.0.0.1:$port" XCompute__AllowInsecureHttp=true
   log "starting the xcompute simulator on port $port (log: $run_dir/simulator.log)"
   Simulator__ApiKey=$XCompute__ApiKey Simulator__ReviewDuration=00:00:05 \
     dotnet "$(bin Simulator)" --urls "http://127.0.0.1:$port" >"$run_dir/simulator.log" 2>&1 &

@@ -86,6 +86,9 @@ public static class Harness
         ["ConnectionStrings:Avatar"] = connectionString,
         ["XCompute:BaseUrl"] = xcompute.ToString(),
         ["XCompute:ApiKey"] = apiKey,
+
+        // The simulator listens on plain http, which only this development switch allows.
+        ["XCompute:AllowInsecureHttp"] = "true",
         ["Logging:LogLevel:Default"] = "Warning",
 
         // Health and metrics on a free port, so instances side by side never collide.

@@ -117,6 +117,62 @@ public sealed class XComputeClientTests
     }
 
     [Fact]
+    public async Task A_quoted_token_is_redacted_before_the_message_is_cut()
+    {
+        const string token = "tok_5f1c9a7e3b2d4c6a8e0f1b3d5c7a9e2f";
+
+        // The token straddles the 300-character cut: redacting after cutting would leave its first half in the message.
+        var body = $$$"""{"error":{"code":"{{{token}}}","message":"{{{new string('x', 285)}}} token {{{token}}} is not valid"}}""";
+        var reply = await Client(new ScriptedHandler(_ => Json(400, body))).QueryVerificationAsync(token, "default", default);
+
+        Assert.False(reply.Succeeded);
+        Assert.DoesNotContain(token[..8], reply.Failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(token[..8], reply.Failure.Code ?? "", StringComparison.Ordinal);
+        Assert.DoesNotContain(token[..8], reply.Failure.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_task_that_quotes_the_token_is_read_without_it()
+    {
+        // xcompute may escape a token's characters (here '/' and '+') in its JSON; the token is still found.
+        const string token = "tok/with+slash";
+        var reply = await Client(new ScriptedHandler(_ => Json(200, """{"code":200,"data":{"id":"t","status":"failed","error_message":"token tok\/with\u002Bslash was spent","list":["tok/with+slash"]}}""")))
+            .GetTaskAsync("t", default, secret: token);
+
+        Assert.True(reply.Succeeded);
+        Assert.Equal("token *** was spent", reply.Data.GetProperty("error_message").GetString());
+        Assert.Equal("***", reply.Data.GetProperty("list")[0].GetString());
+        Assert.Equal("***", reply.Data.GetProperty("list")[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_redirect_is_never_followed()
+    {
+        using var listener = new System.Net.HttpListener();
+        var port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var paths = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var serving = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                var context = await listener.GetContextAsync();
+                paths.Enqueue(context.Request.Url!.AbsolutePath);
+                context.Response.StatusCode = 307;
+                context.Response.RedirectLocation = $"http://127.0.0.1:{port}/elsewhere";
+                context.Response.Close();
+            }
+        });
+
+        var reply = await Client(Extensions.CreatePrimaryHandler(), new Uri($"http://127.0.0.1:{port}")).QueryVerificationAsync("secret-token", "default", default);
+
+        Assert.False(reply.Succeeded);
+        Assert.Equal(307, reply.Failure.StatusCode);
+        Assert.Equal(["/v1/seedance2/real-avatar"], paths);
+    }
+
+    [Fact]
     public void Verification_query_never_prints_its_token() =>
         Assert.DoesNotContain("secret-token", new VerificationQuery("secret-token", "default").ToString());
 
@@ -133,6 +189,13 @@ public sealed class XComputeClientTests
             .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         return new XComputeClient(
             RestService.ForGenerated<IXComputeApi>(http, Extensions.RefitSettings), new Telemetry.AvatarMetrics(meters), TimeProvider.System, NullLogger<XComputeClient>.Instance);
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private static HttpResponseMessage Json(int status, string body) =>

@@ -135,7 +135,7 @@ public sealed class SessionSteps(
         session.State = SessionState.Verifying;
         if (!reply.Succeeded)
         {
-            var failure = reply.Failure with { Message = reply.Failure.Message.Replace(token, "***", StringComparison.Ordinal) };
+            var failure = reply.Failure;
             switch (VerificationSignals.Classify(failure.Code, failure.Message))
             {
                 case VerificationSignal.Pending:
@@ -184,7 +184,7 @@ public sealed class SessionSteps(
 
     private async Task PollVerificationAsync(AvatarSession session, CancellationToken cancellationToken)
     {
-        var reply = await xcompute.GetTaskAsync(session.VerificationTaskId!, cancellationToken);
+        var reply = await xcompute.GetTaskAsync(session.VerificationTaskId!, cancellationToken, session.BytedToken);
         if (!reply.Succeeded)
         {
             if (reply.Failure.IsTransient)

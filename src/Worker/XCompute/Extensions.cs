@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Avatar.Worker.Security;
 using Microsoft.Extensions.Options;
 using Refit;
 
@@ -18,7 +19,11 @@ public static class Extensions
     {
         services.AddOptions<XComputeOptions>()
             .BindConfiguration(XComputeOptions.Section)
+            .PostConfigure(o => o.ApiKey = SecretFile.Read(o.ApiKeyFile, o.ApiKey, "XCompute:ApiKeyFile"))
             .ValidateDataAnnotations()
+            .Validate(
+                o => o.BaseUrl.Scheme == Uri.UriSchemeHttps || o.AllowInsecureHttp,
+                "XCompute:BaseUrl must be an https URL; the API key and byted tokens would cross the network in clear (XCompute:AllowInsecureHttp=true allows http for the simulator and tests)")
             .ValidateOnStart();
 
         // No retry handler on purpose: every retry is a row in the database schedule, so it survives a restart,
@@ -28,11 +33,18 @@ public static class Extensions
         services.AddTransient<RequestBudgetHandler>();
         services.AddRefitGeneratedClient<IXComputeApi>(RefitSettings)
             .ConfigureHttpClient((provider, client) => Configure(client, provider.GetRequiredService<IOptions<XComputeOptions>>().Value))
+            .ConfigurePrimaryHttpMessageHandler(CreatePrimaryHandler)
             .AddHttpMessageHandler<RequestBudgetHandler>();
 
         services.AddScoped<XComputeClient>();
         return services;
     }
+
+    /// <summary>
+    /// Never follows a redirect: a 307 or 308 would send the request again, with the API key and any byted token, to
+    /// whatever host the answer names. A redirect is a failure like any other answer the worker does not expect.
+    /// </summary>
+    internal static HttpMessageHandler CreatePrimaryHandler() => new SocketsHttpHandler { AllowAutoRedirect = false };
 
     internal static HttpClient Configure(HttpClient client, XComputeOptions options)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Avatar.Worker.Telemetry;
 using Refit;
 
@@ -14,20 +15,29 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
 {
     private const int MaxMessageLength = 300;
 
+    /// <summary>What stands in for a secret that xcompute quoted back.</summary>
+    public const string Redacted = "***";
+
     public Task<XComputeReply> CreateSessionAsync(string callbackUrl, string projectName, CancellationToken cancellationToken) =>
         SendAsync("create-session", ct => api.CreateSessionAsync(new CreateSessionRequest(callbackUrl, projectName), ct), cancellationToken);
 
     public Task<XComputeReply> QueryVerificationAsync(string bytedToken, string projectName, CancellationToken cancellationToken) =>
-        SendAsync("query-verification", ct => api.QueryVerificationAsync(new VerificationQuery(bytedToken, projectName), ct), cancellationToken);
+        SendAsync("query-verification", ct => api.QueryVerificationAsync(new VerificationQuery(bytedToken, projectName), ct), cancellationToken, bytedToken);
 
     public Task<XComputeReply> SubmitAssetsAsync(SubmitAssetsRequest request, CancellationToken cancellationToken) =>
         SendAsync("submit-assets", ct => api.SubmitAssetsAsync(request, ct), cancellationToken);
 
-    public Task<XComputeReply> GetTaskAsync(string taskId, CancellationToken cancellationToken) =>
-        SendAsync("get-task", ct => api.GetTaskAsync(taskId, ct), cancellationToken);
+    /// <summary>Reads a task; <paramref name="secret"/> (a byted token the task may quote) is redacted from the answer.</summary>
+    public Task<XComputeReply> GetTaskAsync(string taskId, CancellationToken cancellationToken, string? secret = null) =>
+        SendAsync("get-task", ct => api.GetTaskAsync(taskId, ct), cancellationToken, secret);
 
+    /// <summary>
+    /// Sends one call. Every string read from the answer (the data, an error's code and message) has
+    /// <paramref name="secret"/> replaced before anything is cut to length, logged or stored, so no part of a byted
+    /// token that xcompute quotes back survives, not even a prefix left by a cut.
+    /// </summary>
     private async Task<XComputeReply> SendAsync(
-        string operation, Func<CancellationToken, Task<HttpResponseMessage>> call, CancellationToken cancellationToken)
+        string operation, Func<CancellationToken, Task<HttpResponseMessage>> call, CancellationToken cancellationToken, string? secret = null)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -40,7 +50,7 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
             logger.LogDebug(
                 "xcompute {Operation} answered {StatusCode} in {ElapsedMs} ms",
                 operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            var reply = Read(response, body);
+            var reply = Read(response, body, secret);
             return heldBack && reply.Failure is { } failure ? XComputeReply.Failed(failure with { HeldBack = true }) : reply;
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && TransportFailure(exception) is { } failure)
@@ -75,9 +85,9 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
         return null;
     }
 
-    private XComputeReply Read(HttpResponseMessage response, string body)
+    private XComputeReply Read(HttpResponseMessage response, string body, string? secret)
     {
-        var root = TryParse(body);
+        var root = TryParse(body) is { } parsed && !string.IsNullOrEmpty(secret) ? Redact(parsed, secret) : TryParse(body);
         var status = (int)response.StatusCode;
 
         if (response.IsSuccessStatusCode)
@@ -97,7 +107,7 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
             return XComputeReply.Success(envelope.Find("data") is { ValueKind: JsonValueKind.Object } data ? data : envelope);
         }
 
-        var (detailCode, detail) = root is { } parsed ? ReadError(parsed) : (null, response.ReasonPhrase ?? "no details");
+        var (detailCode, detail) = root is { } error ? ReadError(error) : (null, Trim(Redact(response.ReasonPhrase, secret) ?? "no details"));
         return Failure(Classify(status), status, detailCode, detail, RetryAfter(response));
     }
 
@@ -124,6 +134,56 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
         var message = root.String("msg") ?? root.String("message") ?? root.String("error") ?? "no message";
         return (code ?? (message.Contains(' ') ? null : message), Trim(message));
     }
+
+    /// <summary>
+    /// The answer with <paramref name="secret"/> replaced in every string value, read after JSON's escapes are undone
+    /// (however xcompute escaped the token, it is found), before any of it is cut to length.
+    /// </summary>
+    internal static JsonElement Redact(JsonElement root, string secret)
+    {
+        var node = JsonNode.Parse(root.GetRawText());
+        RedactStrings(node, secret);
+        return JsonSerializer.SerializeToElement(node);
+
+        static void RedactStrings(JsonNode? node, string secret)
+        {
+            switch (node)
+            {
+                case JsonObject item:
+                    foreach (var (name, value) in item.ToList())
+                    {
+                        if (value is JsonValue leaf && leaf.TryGetValue<string>(out var text))
+                        {
+                            item[name] = Redact(text, secret);
+                        }
+                        else
+                        {
+                            RedactStrings(value, secret);
+                        }
+                    }
+
+                    break;
+                case JsonArray list:
+                    for (var i = 0; i < list.Count; i++)
+                    {
+                        if (list[i] is JsonValue leaf && leaf.TryGetValue<string>(out var text))
+                        {
+                            list[i] = Redact(text, secret);
+                        }
+                        else
+                        {
+                            RedactStrings(list[i], secret);
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    internal static string? Redact(string? text, string? secret) =>
+        text is null || string.IsNullOrEmpty(secret) ? text : text.Replace(secret, Redacted, StringComparison.Ordinal);
 
     private TimeSpan? RetryAfter(HttpResponseMessage response) => RetryAfter(response, clock.GetUtcNow());
 

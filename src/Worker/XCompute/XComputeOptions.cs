@@ -6,13 +6,25 @@ public sealed class XComputeOptions
 {
     public const string Section = "XCompute";
 
-    /// <summary>xcompute's base address; point it at the simulator for local runs.</summary>
+    /// <summary>xcompute's base address; https unless <see cref="AllowInsecureHttp"/>. Point it at the simulator for local runs.</summary>
     [Required]
     public Uri BaseUrl { get; set; } = new("https://xcompute.us");
 
-    /// <summary>The Bearer API key. Comes from the environment (<c>XCompute__ApiKey</c>) or a secret store, never from a file in the repository.</summary>
-    [Required(ErrorMessage = "XCompute:ApiKey is not set; set the XCompute__ApiKey environment variable.")]
+    /// <summary>
+    /// Development switch: allows a plain-http <see cref="BaseUrl"/> (the simulator, the tests). Over http the API key
+    /// and byted tokens cross the network in clear, so production leaves it off and the worker refuses to start.
+    /// </summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>
+    /// The Bearer API key: from <see cref="ApiKeyFile"/>, or else from the environment (<c>XCompute__ApiKey</c>) or a
+    /// secret store, never from a file in the repository.
+    /// </summary>
+    [Required(ErrorMessage = "XCompute:ApiKey is not set; set XCompute__ApiKeyFile (a secret file) or the XCompute__ApiKey environment variable.")]
     public string ApiKey { get; set; } = "";
+
+    /// <summary>A file holding the API key (a Docker or Kubernetes secret); wins over <see cref="ApiKey"/>.</summary>
+    public string? ApiKeyFile { get; set; }
 
     /// <summary>How long one xcompute call may take. Keep it well below the poll lease.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
