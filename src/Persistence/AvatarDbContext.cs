@@ -10,6 +10,8 @@ public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) :
 
     public DbSet<AvatarSubmission> Submissions => Set<AvatarSubmission>();
 
+    public DbSet<VerifiedGroup> VerifiedGroups => Set<VerifiedGroup>();
+
     /// <summary>
     /// Saves, first cutting every string to its column's length. Much of what is stored comes from xcompute (error
     /// messages and codes, statuses, task ids), and a longer answer than expected must never fail the save that records
@@ -37,6 +39,7 @@ public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) :
     {
         modelBuilder.HasDefaultSchema(Schema);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AvatarDbContext).Assembly);
+        VerifiedGroup.Map(modelBuilder.Entity<VerifiedGroup>());
     }
 
     private void FitToColumns()

@@ -29,6 +29,12 @@ public sealed class AvatarSession : IScheduled
 
     public string? ErrorReason { get; set; }
 
+    /// <summary>
+    /// A digest of the command that created the row, so a later command with the same id but other content is told
+    /// apart from a redelivery (null for rows stored before it was kept).
+    /// </summary>
+    public string? CommandFingerprint { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; set; }

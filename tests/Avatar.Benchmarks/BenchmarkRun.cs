@@ -16,6 +16,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
 {
     private readonly BenchmarkOptions options;
     private readonly string database = $"avatar_bench_{Guid.NewGuid():N}";
+    private string? connectionString;
     private readonly string apiKey = $"bench-{Guid.NewGuid():N}";
     private readonly EventLog events = new();
     private readonly List<WorkerProcess> workers = [];
@@ -52,7 +53,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
         }
 
         services = await Services.StartAsync();
-        var connectionString = await services.CreateDatabaseAsync(database);
+        connectionString = await services.CreateDatabaseAsync(database);
 
         (simulator, Simulator) = await Harness.StartSimulatorAsync(
             apiKey, [$"--Simulator:ReviewDuration={options.ReviewDuration}", $"--Simulator:LatencyMs={options.LatencyMs}", .. options.SimulatorArguments]);
@@ -80,13 +81,13 @@ public sealed class BenchmarkRun : IAsyncDisposable
         // A warm-up batch first, when asked: what is measured is then a running worker, its code compiled and tiered up.
         if (options.WarmUp > 0)
         {
-            await PublishAndWaitAsync(await Simulator.MintGroupAsync(), options.WarmUp);
+            await PublishAndWaitAsync(await Simulator.MintVerifiedGroupAsync(connectionString!), options.WarmUp);
         }
 
         var before = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));
         var requestsBefore = (await Simulator.StatsAsync()).Count("requests");
         var processorAtStart = ProcessorTime();
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await Simulator.MintVerifiedGroupAsync(connectionString!);
         var (published, finished, wall) = await PublishAndWaitAsync(groupId, options.Submissions);
         var processor = ProcessorTime() - processorAtStart;
         var stats = await Simulator.StatsAsync();

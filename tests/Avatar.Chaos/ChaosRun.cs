@@ -18,6 +18,7 @@ public sealed class ChaosRun : IAsyncDisposable
 {
     private readonly ChaosOptions options;
     private readonly string database = $"avatar_chaos_{Guid.NewGuid():N}";
+    private string connectionString = "";
     private readonly string apiKey = $"chaos-{Guid.NewGuid():N}";
     private readonly EventLog events = new();
     private readonly List<WorkerProcess> workers = [];
@@ -76,7 +77,7 @@ public sealed class ChaosRun : IAsyncDisposable
             broker = services.OnCluster(cluster);
         }
 
-        var connectionString = await services.CreateDatabaseAsync(database);
+        connectionString = await services.CreateDatabaseAsync(database);
         (simulatorApp, simulator) = await Harness.StartSimulatorAsync(
             apiKey,
             $"--Simulator:ReviewDuration={options.ReviewDuration}",
@@ -100,7 +101,7 @@ public sealed class ChaosRun : IAsyncDisposable
         await Task.WhenAll(workers.Select(w => w.WaitUntilStartedAsync(TimeSpan.FromMinutes(2))));
         client = await Harness.StartOtherServicesAsync(broker, events);
         publisher = new CarefulPublisher(broker);
-        groupId = await simulator.MintGroupAsync();
+        groupId = await simulator.MintVerifiedGroupAsync(connectionString);
     }
 
     public async Task<ChaosResult> ExecuteAsync()

@@ -17,7 +17,7 @@ public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixtu
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:30" });
         var before = OpenSubmissions(await AdminAsync("status"));
-        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        var command = Submission(await MintGroupAsync(), "front");
         await Fixture.Publish(command);
         await WaitUntil(async () => await FindAsync<AvatarSubmission>(command.SubmissionId) is { State: SubmissionState.InReview });
 
@@ -36,7 +36,7 @@ public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixtu
     public async Task Redrive_moves_a_message_from_the_error_queue_back_and_the_worker_consumes_it()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var submissionId = Guid.NewGuid();
         await ParkInErrorQueueAsync("submit-avatar-assets", "SubmitAvatarAssets", $$"""
             {"submissionId":"{{submissionId}}","groupId":"{{groupId}}","assets":[{"url":"https://cdn.example/a.mp4","name":"front"}]}
@@ -76,7 +76,7 @@ public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixtu
     public async Task Abandon_ends_a_stuck_submission_and_publishes_its_failure_event_once_per_run()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "01:00:00" });
-        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        var command = Submission(await MintGroupAsync(), "front");
         await Fixture.Publish(command);
         await WaitUntil(async () => await FindAsync<AvatarSubmission>(command.SubmissionId) is { State: SubmissionState.InReview });
 

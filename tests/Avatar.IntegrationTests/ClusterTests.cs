@@ -24,7 +24,8 @@ public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
         var cluster = await BrokerCluster.UpAsync("avatar-cluster-test");
         var services = Fixture.Services.OnCluster(cluster);
         var database = $"avatar_cluster_{Guid.NewGuid():N}";
-        var settings = Harness.WorkerSettings(services, await Fixture.Services.CreateDatabaseAsync(database), Simulator.BaseAddress, Fixture.ApiKey);
+        var connectionString = await Fixture.Services.CreateDatabaseAsync(database);
+        var settings = Harness.WorkerSettings(services, connectionString, Simulator.BaseAddress, Fixture.ApiKey);
         foreach (var key in new[] { "Avatar:Polling:InitialDelay", "Avatar:Polling:MaxDelay", "Avatar:Polling:DispatchInterval", "XCompute:RequestTimeout" })
         {
             settings[key] = Fixture.WorkerSettings()[key];
@@ -56,7 +57,7 @@ public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
                 Assert.All(new[] { "avatar1@localhost", "avatar2@localhost", "avatar3@localhost" }, node => Assert.Contains(node, line));
             }
 
-            var groupId = await Simulator.MintGroupAsync();
+            var groupId = await Simulator.MintVerifiedGroupAsync(connectionString);
             var commands = Enumerable.Range(0, 6).Select(i => Submission(groupId, $"front-{i}", i % 3 == 0 ? $"side-reject-{i}" : $"side-{i}")).ToList();
             foreach (var command in commands.Take(4))
             {

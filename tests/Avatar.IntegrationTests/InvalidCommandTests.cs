@@ -26,6 +26,9 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
             { "2,049-character url", Submit([Asset(url: "https://cdn.example/" + new string('a', 2029))]), "assets[0].url is longer than 2048 characters" },
             { "257-character group", Submit([Asset()], group: new string('g', 257)), "groupId is longer than 256 characters" },
             { "129-character project", Submit([Asset()]) with { ProjectName = new string('p', 129) }, "projectName is longer than 128 characters" },
+            { "project outside the pattern", Submit([Asset()]) with { ProjectName = "../other project" }, "projectName must be letters, digits" },
+            { "control character in a name", Submit([Asset(name: "front\u001b[2J")]), "assets[0].name contains control characters" },
+            { "1,000-character group", Submit([Asset()], group: new string('g', 1_000)), "groupId is longer than 256 characters" },
         };
     }
 
@@ -41,6 +44,9 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
         var rejected = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
         Assert.Equal(AvatarErrorCodes.InvalidRequest, rejected.ErrorCode);
         Assert.StartsWith(reason, rejected.Reason);
+
+        // The event names the problem; an invalid group id is not sent back to every subscriber.
+        Assert.Equal(command.GroupId is { Length: <= 256 } group ? group : "", rejected.GroupId);
         Assert.Equal(submitsBefore, (await Simulator.StatsAsync()).CountStartingWith("submit:"));
         Assert.Null(await FindAsync<Avatar.Persistence.AvatarSubmission>(command.SubmissionId));
 
@@ -53,6 +59,9 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
     [InlineData("", null, "callbackUrl is missing")]
     [InlineData("https://caller.example/#2049", null, "callbackUrl is longer than 2048 characters")]
     [InlineData("https://caller.example/cb", "#129", "projectName is longer than 128 characters")]
+    [InlineData("https://caller.example/cb", "a b", "projectName must be letters, digits, '.', '_' or '-', starting with a letter or digit")]
+    [InlineData("http://caller.example/cb", null, "callbackUrl must be an https URL (http only for loopback addresses)")]
+    [InlineData("https://user:secret@caller.example/cb", null, "callbackUrl must not carry credentials (user info)")]
     public async Task Invalid_session_command_fails_with_a_reason(string callbackUrl, string? projectName, string reason)
     {
         var sessionId = Guid.NewGuid();
@@ -67,8 +76,30 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
     }
 
     [Fact]
+    public async Task Group_this_worker_never_verified_is_refused_without_calling_xcompute()
+    {
+        // A real group of the account, verified by someone else (or guessed): not this worker's to submit to.
+        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        var submitsBefore = (await Simulator.StatsAsync()).CountStartingWith("submit:");
+
+        await Fixture.Publish(command);
+
+        var rejected = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
+        Assert.Equal(AvatarErrorCodes.InvalidRequest, rejected.ErrorCode);
+        Assert.Equal("groupId is not a group this worker verified; verify the person with CreateAvatarSession first", rejected.Reason);
+        Assert.Equal(submitsBefore, (await Simulator.StatsAsync()).CountStartingWith("submit:"));
+        Assert.Null(await FindAsync<Avatar.Persistence.AvatarSubmission>(command.SubmissionId));
+    }
+
+    [Fact]
     public async Task Group_unknown_to_xcompute_is_rejected_as_invalid_request()
     {
+        // Known to the worker (say, xcompute dropped it since), unknown to xcompute: xcompute's refusal is the answer.
+        await using (var db = Fixture.Db())
+        {
+            await Avatar.Persistence.VerifiedGroup.RecordAsync(db, "group-that-does-not-exist", Guid.NewGuid(), default);
+        }
+
         var command = Submission("group-that-does-not-exist", "front");
 
         await Fixture.Publish(command);
@@ -79,20 +110,49 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
     }
 
     [Fact]
-    public async Task Invalid_command_does_not_overwrite_a_stored_submission()
+    public async Task A_reused_session_id_with_other_content_is_refused_and_the_same_content_gets_the_stored_outcome()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var created = await CreateSessionAsync();
+
+        await Fixture.Publish(new CreateAvatarSession(created.SessionId, "https://attacker.example/steal", null));
+
+        var refused = await Events.WaitFor<AvatarSessionFailed>(e => e.SessionId == created.SessionId);
+        Assert.Equal(AvatarErrorCodes.InvalidRequest, refused.ErrorCode);
+        Assert.Equal("sessionId was reused with different content; every session needs a new sessionId", refused.Reason);
+        Assert.DoesNotContain("attacker", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(CallbackFor(created.SessionId), (await FindAsync<Avatar.Persistence.AvatarSession>(created.SessionId))!.CallbackUrl);
+
+        // The same command again is a redelivery: the stored outcome, with the same link.
+        await Fixture.Publish(new CreateAvatarSession(created.SessionId, CallbackFor(created.SessionId), null));
+        await WaitUntil(() => Events.All<AvatarSessionCreated>(e => e.SessionId == created.SessionId).Count >= 2);
+        Assert.All(Events.All<AvatarSessionCreated>(e => e.SessionId == created.SessionId), e => Assert.Equal(created.H5Link, e.H5Link));
+    }
+
+    [Fact]
+    public async Task A_reused_submission_id_with_other_content_is_refused_and_the_stored_review_kept()
+    {
+        var groupId = await MintGroupAsync();
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
         var good = Submission(groupId, "front");
         await Fixture.Publish(good);
         var approved = await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId);
 
-        // The same SubmissionId again, now malformed: the stored outcome is repeated, not replaced.
+        // The same SubmissionId again, now malformed: refused as a reused id; the stored review stays as it was.
         await Fixture.Publish(good with { Assets = [] });
-        await WaitUntil(() => Events.All<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId).Count >= 2);
+        var refused = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId);
+        Assert.Equal(AvatarErrorCodes.InvalidRequest, refused.ErrorCode);
+        Assert.Equal("submissionId was reused with different content; every submission needs a new submissionId", refused.Reason);
+        Assert.Equal(Avatar.Persistence.SubmissionState.Approved, (await FindAsync<Avatar.Persistence.AvatarSubmission>(good.SubmissionId))!.State);
 
-        Assert.Empty(Events.All<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId));
+        // Other assets under the same id: refused too, not answered with the first command's approval.
+        await Fixture.Publish(good with { Assets = [new AvatarAssetSource("https://cdn.example/avatars/other.mp4", "other")] });
+        await WaitUntil(() => Events.All<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId).Count >= 2);
+
+        // The same command again is a redelivery: the stored approval, repeated.
+        await Fixture.Publish(good);
+        await WaitUntil(() => Events.All<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId).Count >= 2);
         Assert.Equal(approved.Assets, Events.All<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId)[1].Assets);
+        Assert.Equal(2, Events.All<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId).Count);
     }
 
     [Fact]

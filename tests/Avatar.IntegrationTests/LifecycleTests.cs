@@ -67,7 +67,7 @@ public sealed class LifecycleTests(AvatarFixture fixture) : AvatarTest(fixture)
         await Fixture.WithWorkerAsync(settings, async () =>
         {
             await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
-            var groupId = await Simulator.MintGroupAsync();
+            var groupId = await MintGroupAsync();
             var finished = Submission(groupId, "front");
             var open = Submission(groupId, "stuck-forever");
             await Fixture.Publish(finished);
@@ -88,7 +88,7 @@ public sealed class LifecycleTests(AvatarFixture fixture) : AvatarTest(fixture)
     public async Task An_upstream_message_longer_than_its_column_is_cut_and_the_usable_assets_are_kept()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01", reviewFailureMessage = new string('x', 5000) });
-        var command = Submission(await Simulator.MintGroupAsync(), "front", "side-reject");
+        var command = Submission(await MintGroupAsync(), "front", "side-reject");
 
         await Fixture.Publish(command);
 

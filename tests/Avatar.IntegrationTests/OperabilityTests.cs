@@ -65,7 +65,7 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         Assert.Contains(before.Keys, k => k.StartsWith("avatar_rows{", StringComparison.Ordinal) && k.Contains("state=\"InReview\""));
         Assert.Contains(before.Keys, k => k.StartsWith("avatar_backlog_age_seconds{", StringComparison.Ordinal));
 
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var approved = new[] { Submission(groupId, "front"), Submission(groupId, "smile") };
         var rejected = Submission(groupId, "front", "side-reject");
         foreach (var command in approved.Append(rejected))
@@ -99,7 +99,7 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         };
         ActivitySource.AddActivityListener(listener);
         using var source = new ActivitySource("Avatar.IntegrationTests");
-        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        var command = Submission(await MintGroupAsync(), "front");
 
         string traceId;
         using (var caller = source.StartActivity("caller submits", ActivityKind.Producer))
@@ -120,7 +120,7 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
         var worker = instance.BaseAddress;
-        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        var command = Submission(await MintGroupAsync(), "front");
         await Fixture.Publish(command);
         await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
         var expected = Delta([], await ScrapeAsync(new Uri(worker, "/metrics")), "avatar_outcomes_total", "event=\"AvatarAssetsApproved\"");

@@ -16,7 +16,7 @@ public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
     public async Task Commands_that_arrive_while_the_database_is_down_each_end_in_one_event_once_it_is_back()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var submissions = Enumerable.Range(0, 5).Select(i => Submission(groupId, $"front-{i}")).ToList();
         var sessionId = Guid.NewGuid();
         var errorsBefore = await ErrorCountAsync();
@@ -51,7 +51,7 @@ public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
     public async Task Reviews_in_flight_while_the_broker_is_down_finish_once_it_is_back()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:04" });
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var submissions = Enumerable.Range(0, 3).Select(i => Submission(groupId, $"front-{i}", $"side-reject-{i}")).ToList();
         await Task.WhenAll(submissions.Select(s => Fixture.Publish(s)));
         foreach (var submission in submissions)

@@ -13,7 +13,7 @@ public sealed class PollConsumerTests(AvatarFixture fixture) : AvatarTest(fixtur
     public async Task Redelivered_poll_of_a_finished_review_publishes_the_outcome_again_without_calling_xcompute()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
-        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        var command = Submission(await MintGroupAsync(), "front");
         await Fixture.Publish(command);
         var approved = await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
         var row = (await FindAsync<AvatarSubmission>(command.SubmissionId))!;
@@ -33,7 +33,7 @@ public sealed class PollConsumerTests(AvatarFixture fixture) : AvatarTest(fixtur
     public async Task Poll_under_a_claim_that_is_not_the_rows_leaves_a_live_review_alone()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:30" });
-        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        var command = Submission(await MintGroupAsync(), "front");
         await Fixture.Publish(command);
         var row = await InReviewAsync(command.SubmissionId);
         await ParkAsync(command.SubmissionId);
@@ -52,7 +52,7 @@ public sealed class PollConsumerTests(AvatarFixture fixture) : AvatarTest(fixtur
     public async Task One_claim_delivered_twice_at_once_is_worked_once()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:30", latencyMs = 300 });
-        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        var command = Submission(await MintGroupAsync(), "front");
         await Fixture.Publish(command);
         var row = await InReviewAsync(command.SubmissionId);
         await ParkAsync(command.SubmissionId);
@@ -93,7 +93,7 @@ public sealed class PollConsumerTests(AvatarFixture fixture) : AvatarTest(fixtur
     [Fact]
     public async Task Submission_left_submitting_by_a_worker_that_stopped_ends_as_submit_outcome_unknown()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var id = Guid.NewGuid();
 
         // What a worker leaves behind when it dies between recording the submit and storing xcompute's answer.

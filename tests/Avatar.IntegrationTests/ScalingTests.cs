@@ -13,7 +13,7 @@ public sealed class ScalingTests(AvatarFixture fixture) : AvatarTest(fixture)
         // Slow answers widen the window in which two instances could overlap on one review.
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:02", latencyMs = 150 });
         await using var second = await Fixture.StartWorkerAsync();
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var commands = Enumerable.Range(0, 12).Select(i => Submission(groupId, $"front-{i}", i % 3 == 0 ? $"side-reject-{i}" : $"smile-{i}")).ToList();
 
         await Task.WhenAll(commands.Select(c => Fixture.Publish(c)));
@@ -47,7 +47,7 @@ public sealed class ScalingTests(AvatarFixture fixture) : AvatarTest(fixture)
     public async Task A_killed_worker_loses_nothing_and_another_instance_finishes_its_reviews()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:04" });
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
 
         // Only the process we are about to kill runs now.
         await Fixture.Worker!.DisposeAsync();

@@ -41,7 +41,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     [Fact]
     public async Task Partly_rejected_submission_publishes_its_usable_assets()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = Submission(groupId, "front", "side-reject", "smile");
 
         await Fixture.Publish(command);
@@ -59,7 +59,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     [Fact]
     public async Task Wholly_rejected_submission_has_no_usable_assets()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = Submission(groupId, "reject-a", "reject-b");
 
         await Fixture.Publish(command);
@@ -76,7 +76,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     public async Task Pending_and_undocumented_statuses_keep_the_review_polling(string status)
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:02", inProgressStatus = status });
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = Submission(groupId, "front");
 
         await Fixture.Publish(command);
@@ -88,7 +88,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     [Fact]
     public async Task Image_submission_is_approved()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = new SubmitAvatarAssets(Guid.NewGuid(), groupId, [new AvatarAssetSource("https://cdn.example/a.png", "portrait")], AvatarAssetType.Image);
 
         await Fixture.Publish(command);
@@ -100,7 +100,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     [Fact]
     public async Task Duplicate_submit_commands_start_one_review_and_repeat_the_outcome()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = Submission(groupId, "front");
 
         await Task.WhenAll(Fixture.Publish(command), Fixture.Publish(command));
@@ -122,7 +122,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
         await Simulator.AddFaultAsync(new FaultRule("500", Count: 3, Method: "GET", PathPrefix: "/v1/tasks"));
         await Simulator.AddFaultAsync(new FaultRule("429", Count: 2, Method: "GET", PathPrefix: "/v1/tasks", RetryAfterSeconds: 1));
         await Simulator.AddFaultAsync(new FaultRule("drop", Count: 1, Method: "GET", PathPrefix: "/v1/tasks"));
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = Submission(groupId, "front");
 
         await Fixture.Publish(command);
@@ -138,7 +138,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     [Fact]
     public async Task Retry_after_is_honoured_between_polls()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         await Simulator.AddFaultAsync(new FaultRule("429", Method: "GET", PathPrefix: "/v1/tasks", RetryAfterSeconds: 3));
         var command = Submission(groupId, "front");
 
@@ -153,7 +153,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     [Fact]
     public async Task Retry_after_never_pushes_a_poll_past_the_deadline()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         await Simulator.AddFaultAsync(new FaultRule("429", Method: "GET", PathPrefix: "/v1/tasks", RetryAfterSeconds: 600));
         var command = Submission(groupId, "front");
         var published = DateTimeOffset.UtcNow;
@@ -181,7 +181,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     public async Task Submit_refused_before_processing_is_retried(string status)
     {
         await Simulator.AddFaultAsync(new FaultRule(status, Count: 2, Method: "POST", PathPrefix: "/v1/seedance2"));
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = Submission(groupId, "front");
 
         await Fixture.Publish(command);
@@ -196,7 +196,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     public async Task Submit_with_an_unknown_outcome_is_not_repeated(string fault)
     {
         await Simulator.AddFaultAsync(new FaultRule(fault, Method: "POST", PathPrefix: "/v1/seedance2"));
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = Submission(groupId, "front");
 
         await Fixture.Publish(command);
@@ -216,7 +216,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     public async Task Submit_refused_for_good_ends_the_submission_with_its_error_code(string status, string errorCode)
     {
         await Simulator.AddFaultAsync(new FaultRule(status, Method: "POST", PathPrefix: "/v1/seedance2"));
-        var command = Submission(await Simulator.MintGroupAsync(), "front");
+        var command = Submission(await MintGroupAsync(), "front");
 
         await Fixture.Publish(command);
 
@@ -232,7 +232,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     [InlineData("404", AvatarErrorCodes.TaskNotFound)]
     public async Task Polling_refused_for_good_ends_the_review_with_its_error_code(string status, string errorCode)
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         await Simulator.AddFaultAsync(new FaultRule(status, Method: "GET", PathPrefix: "/v1/tasks"));
         var command = Submission(groupId, "front");
 
@@ -245,7 +245,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     [Fact]
     public async Task Review_that_never_finishes_ends_with_review_timeout()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = Submission(groupId, "stuck-forever");
 
         await Fixture.Publish(command);
@@ -261,7 +261,7 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     [Fact]
     public async Task Review_cancelled_at_xcompute_ends_with_task_cancelled()
     {
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:30" });
         var command = Submission(groupId, "front");
 

@@ -88,7 +88,7 @@ public sealed class WireFormatTests(AvatarFixture fixture) : AvatarTest(fixture)
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
         await using var channel = await ConnectAsync();
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var submissionId = Guid.NewGuid();
 
         await PublishAsync(channel, "SubmitAvatarAssets", $$"""

@@ -11,7 +11,7 @@ public sealed class WorkerFailureTests(AvatarFixture fixture) : AvatarTest(fixtu
     public async Task Row_whose_steps_keep_failing_inside_the_worker_ends_with_upstream_error()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:01:00" });
-        var groupId = await Simulator.MintGroupAsync();
+        var groupId = await MintGroupAsync();
         var command = Submission(groupId, "front");
         var trigger = $"fail_{command.SubmissionId:N}";
 

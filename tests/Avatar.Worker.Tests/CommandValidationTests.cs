@@ -26,11 +26,57 @@ public sealed class CommandValidationTests
 
     [Theory]
     [InlineData("https://caller.example/cb", null)]
-    [InlineData("http://caller.example/cb?x=1", null)]
+    [InlineData("http://127.0.0.1:8080/cb?x=1", null)]
+    [InlineData("http://localhost/cb", null)]
+    [InlineData("http://[::1]/cb", null)]
+    [InlineData("http://caller.example/cb?x=1", "callbackUrl must be an https URL (http only for loopback addresses)")]
+    [InlineData("https://user:secret@caller.example/cb", "callbackUrl must not carry credentials (user info)")]
+    [InlineData("https://user@caller.example/cb", "callbackUrl must not carry credentials (user info)")]
     [InlineData("caller.example/cb", "callbackUrl must be an absolute http or https URL")]
     [InlineData("javascript:alert(1)", "callbackUrl must be an absolute http or https URL")]
     public void Callback_url_must_be_absolute_http(string url, string? problem) =>
         Assert.Equal(problem, CommandValidation.Validate(new CreateAvatarSession(Guid.NewGuid(), url, null)));
+
+    [Fact]
+    public void The_development_switch_allows_plain_http_callbacks_but_never_credentials()
+    {
+        Assert.Null(CommandValidation.Validate(new CreateAvatarSession(Guid.NewGuid(), "http://caller.example/cb", null), allowInsecureCallbacks: true));
+        Assert.NotNull(CommandValidation.Validate(new CreateAvatarSession(Guid.NewGuid(), "http://u:p@caller.example/cb", null), allowInsecureCallbacks: true));
+    }
+
+    [Theory]
+    [InlineData("default", true)]
+    [InlineData("team-a.video_2", true)]
+    [InlineData("-leading-dash", false)]
+    [InlineData("with space", false)]
+    [InlineData("../escape", false)]
+    [InlineData("ünicode", false)]
+    public void Project_name_follows_the_documented_pattern(string projectName, bool valid) =>
+        Assert.Equal(valid, CommandValidation.Validate(new CreateAvatarSession(Guid.NewGuid(), "https://cb.example", projectName)) is null);
+
+    [Fact]
+    public void An_invalid_group_id_is_not_echoed()
+    {
+        var command = new SubmitAvatarAssets(Guid.NewGuid(), new string('g', 300), [new AvatarAssetSource("https://cdn.example/a.mp4", "a")]);
+
+        Assert.Equal("", CommandValidation.EchoableGroupId(command));
+        Assert.Equal("g-1", CommandValidation.EchoableGroupId(command with { GroupId = "g-1" }));
+        Assert.Equal("", CommandValidation.EchoableGroupId(command with { GroupId = "g\n1" }));
+    }
+
+    [Fact]
+    public void A_command_fingerprint_tells_other_content_from_a_redelivery()
+    {
+        var command = new SubmitAvatarAssets(Guid.NewGuid(), "g", [new AvatarAssetSource("https://cdn.example/a.mp4", "ab"), new AvatarAssetSource("https://cdn.example/b.mp4", "c")]);
+
+        Assert.Equal(CommandFingerprint.Of(command), CommandFingerprint.Of(command with { Assets = [.. command.Assets] }));
+        Assert.NotEqual(CommandFingerprint.Of(command), CommandFingerprint.Of(command with { Assets = [command.Assets[1], command.Assets[0]] }));
+        Assert.NotEqual(
+            CommandFingerprint.Of(command),
+            CommandFingerprint.Of(command with { Assets = [new AvatarAssetSource("https://cdn.example/a.mp4", "a"), new AvatarAssetSource("https://cdn.example/b.mp4", "bc")] }));
+        Assert.NotEqual(CommandFingerprint.Of(command), CommandFingerprint.Of(command with { ProjectName = "other" }));
+        Assert.True(CommandFingerprint.Matches(null, CommandFingerprint.Of(command)));
+    }
 
     [Fact]
     public void Empty_session_id_is_named() =>

@@ -20,6 +20,7 @@ internal sealed class AvatarSessionConfiguration : IEntityTypeConfiguration<Avat
         builder.Property(x => x.GroupId).HasMaxLength(256);
         builder.Property(x => x.ErrorCode).HasMaxLength(64);
         builder.Property(x => x.ErrorReason).HasMaxLength(2048);
+        builder.Property(x => x.CommandFingerprint).HasMaxLength(64);
         PollSchedule.Map(builder);
     }
 }

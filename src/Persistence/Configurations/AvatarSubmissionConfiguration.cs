@@ -22,6 +22,7 @@ internal sealed class AvatarSubmissionConfiguration : IEntityTypeConfiguration<A
         builder.OwnsMany(x => x.UsableAssets, a => a.ToJson("UsableAssets"));
         builder.OwnsMany(x => x.FailedAssets, a => a.ToJson("FailedAssets"));
         builder.HasIndex(x => x.TaskId);
+        builder.Property(x => x.CommandFingerprint).HasMaxLength(64);
         PollSchedule.Map(builder);
     }
 }

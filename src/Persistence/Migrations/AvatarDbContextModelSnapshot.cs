@@ -38,6 +38,10 @@ namespace Avatar.Persistence.Migrations
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)");
 
+                    b.Property<string>("CommandFingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("CreateTaskId")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
@@ -130,6 +134,10 @@ namespace Avatar.Persistence.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("CommandFingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -218,6 +226,23 @@ namespace Avatar.Persistence.Migrations
                         .HasFilter("\"NextPollAt\" IS NULL");
 
                     b.ToTable("submissions", "avatar");
+                });
+
+            modelBuilder.Entity("Avatar.Persistence.VerifiedGroup", b =>
+                {
+                    b.Property<string>("GroupId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("VerifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("GroupId");
+
+                    b.ToTable("verified_groups", "avatar");
                 });
 
             modelBuilder.Entity("Avatar.Persistence.AvatarSubmission", b =>

@@ -14,14 +14,23 @@ public sealed class CreateAvatarSessionConsumer(
     public async Task Consume(ConsumeContext<CreateAvatarSession> context)
     {
         var command = context.Message;
+        var fingerprint = CommandFingerprint.Of(command);
         if (await db.Sessions.FindAsync([command.SessionId], context.CancellationToken) is { } existing)
         {
+            if (!CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
+            {
+                logger.LogWarning("Rejected CreateAvatarSession {SessionId}: the id was already used by a different command", command.SessionId);
+                await context.PublishEndedAsync(new AvatarSessionFailed(
+                    command.SessionId, AvatarErrorCodes.InvalidRequest, "sessionId was reused with different content; every session needs a new sessionId"));
+                return;
+            }
+
             logger.LogInformation("Session {SessionId} already exists ({State}); not creating it again", existing.Id, existing.State);
             await context.PublishOutcomeAsync(Outcomes.For(existing));
             return;
         }
 
-        if (CommandValidation.Validate(command) is { } problem)
+        if (CommandValidation.Validate(command, options.Value.AllowInsecureCallbackUrls) is { } problem)
         {
             logger.LogWarning("Rejected CreateAvatarSession {SessionId}: {Problem}", command.SessionId, problem);
             await context.PublishEndedAsync(new AvatarSessionFailed(command.SessionId, AvatarErrorCodes.InvalidRequest, problem));
@@ -35,6 +44,7 @@ public sealed class CreateAvatarSessionConsumer(
             CallbackUrl = command.CallbackUrl,
             ProjectName = command.ProjectName ?? options.Value.DefaultProjectName,
             State = SessionState.Creating,
+            CommandFingerprint = fingerprint,
             CreatedAt = schedule.Now,
         };
         schedule.Claim(session, schedule.Now + options.Value.CreateTimeout);

@@ -1,9 +1,14 @@
+using System.Net;
+using System.Text.RegularExpressions;
 using Avatar.Contracts;
 
 namespace Avatar.Worker.Workflows;
 
-/// <summary>Checks commands before anything is stored or sent; each answer names the problem.</summary>
-public static class CommandValidation
+/// <summary>
+/// Checks commands before anything is stored or sent; each answer names the problem and never quotes the offending
+/// content (it goes to every subscriber of the failure event).
+/// </summary>
+public static partial class CommandValidation
 {
     public const int MaxAssets = 20;
     public const int MaxUrlLength = 2048;
@@ -11,15 +16,27 @@ public static class CommandValidation
     public const int MaxProjectNameLength = 128;
     public const int MaxGroupIdLength = 256;
 
-    public static string? Validate(CreateAvatarSession command)
+    /// <summary>What a project name may look like: letters, digits, '.', '_' and '-', starting with a letter or digit.</summary>
+    public const string ProjectNamePattern = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
+    /// <param name="command">The command.</param>
+    /// <param name="allowInsecureCallbacks">
+    /// Development switch (<c>Avatar:AllowInsecureCallbackUrls</c>): plain-http callback URLs on any host. Without it,
+    /// http is accepted only for loopback addresses, since the person's browser carries the byted token to that URL.
+    /// </param>
+    public static string? Validate(CreateAvatarSession command, bool allowInsecureCallbacks = false)
     {
         if (command.SessionId == Guid.Empty)
         {
             return "sessionId is missing";
         }
 
-        return UrlProblem("callbackUrl", command.CallbackUrl) ?? ProjectNameProblem(command.ProjectName);
+        return CallbackUrlProblem(command.CallbackUrl, allowInsecureCallbacks) ?? ProjectNameProblem(command.ProjectName);
     }
+
+    /// <summary>The group id of a command, if it is one that may be repeated in an event; else empty.</summary>
+    public static string EchoableGroupId(SubmitAvatarAssets command) =>
+        command.GroupId is { Length: > 0 and <= MaxGroupIdLength } groupId && !groupId.Any(char.IsControl) ? groupId : "";
 
     public static string? Validate(SubmitAvatarAssets command)
     {
@@ -36,6 +53,11 @@ public static class CommandValidation
         if (command.GroupId.Length > MaxGroupIdLength)
         {
             return $"groupId is longer than {MaxGroupIdLength} characters";
+        }
+
+        if (command.GroupId.Any(char.IsControl))
+        {
+            return "groupId contains control characters";
         }
 
         if (!Enum.IsDefined(command.AssetType))
@@ -70,13 +92,21 @@ public static class CommandValidation
             {
                 return $"assets[{i}].name is longer than {MaxNameLength} characters";
             }
+
+            if (asset.Name.Any(char.IsControl))
+            {
+                return $"assets[{i}].name contains control characters";
+            }
         }
 
         return ProjectNameProblem(command.ProjectName);
     }
 
-    private static string? UrlProblem(string field, string? url)
+    private static string? UrlProblem(string field, string? url) => ParseUrl(field, url, out _);
+
+    private static string? ParseUrl(string field, string? url, out Uri? parsed)
     {
+        parsed = null;
         if (string.IsNullOrWhiteSpace(url))
         {
             return $"{field} is missing";
@@ -87,11 +117,47 @@ public static class CommandValidation
             return $"{field} is longer than {MaxUrlLength} characters";
         }
 
-        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-            ? null
-            : $"{field} must be an absolute http or https URL";
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return $"{field} must be an absolute http or https URL";
+        }
+
+        parsed = uri;
+        return null;
     }
 
-    private static string? ProjectNameProblem(string? projectName) =>
-        projectName is { Length: > MaxProjectNameLength } ? $"projectName is longer than {MaxProjectNameLength} characters" : null;
+    /// <summary>
+    /// The person's browser lands on the callback URL with the byted token in its query: https only (http for loopback,
+    /// or with the development switch), and no credentials in the URL, which xcompute and the browser would see.
+    /// </summary>
+    private static string? CallbackUrlProblem(string? url, bool allowInsecure)
+    {
+        if (ParseUrl("callbackUrl", url, out var uri) is { } problem)
+        {
+            return problem;
+        }
+
+        if (!string.IsNullOrEmpty(uri!.UserInfo))
+        {
+            return "callbackUrl must not carry credentials (user info)";
+        }
+
+        return uri.Scheme == Uri.UriSchemeHttps || allowInsecure || IsLoopback(uri)
+            ? null
+            : "callbackUrl must be an https URL (http only for loopback addresses)";
+    }
+
+    private static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
+
+    private static string? ProjectNameProblem(string? projectName) => projectName switch
+    {
+        null => null,
+        { Length: > MaxProjectNameLength } => $"projectName is longer than {MaxProjectNameLength} characters",
+        _ when !ProjectName().IsMatch(projectName) => "projectName must be letters, digits, '.', '_' or '-', starting with a letter or digit",
+        _ => null,
+    };
+
+    [GeneratedRegex(ProjectNamePattern, RegexOptions.CultureInvariant)]
+    private static partial Regex ProjectName();
 }

@@ -160,7 +160,7 @@ public sealed class SessionSteps(
 
         if (TaskSnapshot.FindGroupId(reply.Data) is { } groupId)
         {
-            Verify(session, groupId);
+            await VerifyAsync(session, groupId, cancellationToken);
             return;
         }
 
@@ -201,7 +201,7 @@ public sealed class SessionSteps(
 
         if (TaskSnapshot.FindGroupId(reply.Data) is { } groupId)
         {
-            Verify(session, groupId);
+            await VerifyAsync(session, groupId, cancellationToken);
             return;
         }
 
@@ -242,8 +242,11 @@ public sealed class SessionSteps(
         }
     }
 
-    private void Verify(AvatarSession session, string groupId)
+    private async Task VerifyAsync(AvatarSession session, string groupId, CancellationToken cancellationToken)
     {
+        // Recorded before the session's own save: a group known as verified whose event is not out yet is harmless,
+        // and recording it again is a no-op.
+        await VerifiedGroup.RecordAsync(db, groupId, session.Id, cancellationToken);
         session.State = SessionState.Verified;
         session.GroupId = groupId;
         session.BytedToken = null;

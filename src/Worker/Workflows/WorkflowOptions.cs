@@ -23,6 +23,18 @@ public sealed class WorkflowOptions
     [Required]
     public string DefaultProjectName { get; set; } = "default";
 
+    /// <summary>
+    /// Development switch: accept plain-http callback URLs on any host (without it, http only for loopback). The
+    /// person's browser carries the byted token to that URL.
+    /// </summary>
+    public bool AllowInsecureCallbackUrls { get; set; }
+
+    /// <summary>
+    /// Accept <c>SubmitAvatarAssets</c> for groups this worker never verified (groups verified by another system on the
+    /// same xcompute account). Off: a submission is taken only for a group a session of this worker verified.
+    /// </summary>
+    public bool AcceptUnknownGroups { get; set; }
+
     public Scheduling.PollingOptions Polling { get; set; } = new();
 
     public Scheduling.RetentionOptions Retention { get; set; } = new();

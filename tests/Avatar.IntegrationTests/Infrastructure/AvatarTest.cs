@@ -35,6 +35,9 @@ public abstract class AvatarTest(AvatarFixture fixture) : IAsyncLifetime
         return (await Events.WaitFor<AvatarAuthVerified>(e => e.SessionId == created.SessionId)).GroupId;
     }
 
+    /// <summary>A group as if a session of this worker had verified it (the short way to <see cref="VerifiedGroupAsync"/>).</summary>
+    protected Task<string> MintGroupAsync() => Simulator.MintVerifiedGroupAsync(Fixture.ConnectionString);
+
     protected static SubmitAvatarAssets Submission(string groupId, params string[] names) => new(
         Guid.NewGuid(),
         groupId,
