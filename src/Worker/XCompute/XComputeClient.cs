@@ -87,7 +87,12 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
 
     private XComputeReply Read(HttpResponseMessage response, string body, string? secret)
     {
-        var root = TryParse(body) is { } parsed && !string.IsNullOrEmpty(secret) ? Redact(parsed, secret) : TryParse(body);
+        var root = TryParse(body);
+        if (root is { } parsed && !string.IsNullOrEmpty(secret))
+        {
+            root = Redact(parsed, secret);
+        }
+
         var status = (int)response.StatusCode;
 
         if (response.IsSuccessStatusCode)
@@ -149,31 +154,20 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
         {
             switch (node)
             {
+                case JsonValue leaf when leaf.Parent is not null && leaf.TryGetValue<string>(out var text) && text.Contains(secret, StringComparison.Ordinal):
+                    leaf.ReplaceWith(Redact(text, secret));
+                    break;
                 case JsonObject item:
-                    foreach (var (name, value) in item.ToList())
+                    foreach (var (_, value) in item.ToList())
                     {
-                        if (value is JsonValue leaf && leaf.TryGetValue<string>(out var text))
-                        {
-                            item[name] = Redact(text, secret);
-                        }
-                        else
-                        {
-                            RedactStrings(value, secret);
-                        }
+                        RedactStrings(value, secret);
                     }
 
                     break;
                 case JsonArray list:
-                    for (var i = 0; i < list.Count; i++)
+                    foreach (var value in list.ToList())
                     {
-                        if (list[i] is JsonValue leaf && leaf.TryGetValue<string>(out var text))
-                        {
-                            list[i] = Redact(text, secret);
-                        }
-                        else
-                        {
-                            RedactStrings(list[i], secret);
-                        }
+                        RedactStrings(value, secret);
                     }
 
                     break;
