@@ -59,6 +59,12 @@ export ConnectionStrings__Avatar="${AVATAR_DB/Database=postgres/Database=avatar}
 export RabbitMq__Host=$AVATAR_AMQP_HOST RabbitMq__Port=$AVATAR_AMQP_PORT RabbitMq__VHost=$AVATAR_AMQP_VHOST
 export RabbitMq__User=$AVATAR_AMQP_USER RabbitMq__Pass=$AVATAR_AMQP_PASS
 
+# Byted tokens are stored sealed; the demo keeps its key beside its logs (a secret file, never on a command line).
+if [ -z "${Avatar__TokenEncryption__KeysFile:-}${Avatar__TokenEncryption__Keys:-}" ]; then
+  [ -s "$run_dir/token-keys" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$run_dir/token-keys")
+  export Avatar__TokenEncryption__KeysFile="$run_dir/token-keys"
+fi
+
 log "starting the worker (log: $run_dir/worker.log)"
 dotnet "$(bin Worker)" >"$run_dir/worker.log" 2>&1 &
 pids+=($!)

@@ -15,7 +15,10 @@ public sealed class AvatarSession : IScheduled
 
     public string? H5Link { get; set; }
 
-    /// <summary>Secret: authorises the verification query. Cleared once verification ends.</summary>
+    /// <summary>
+    /// Secret: authorises the verification query. Stored sealed (the worker's <c>TokenProtector</c>: AES-GCM under a key
+    /// kept outside the database); cleared once verification ends.
+    /// </summary>
     public string? BytedToken { get; set; }
 
     public DateTimeOffset? ExpiresAt { get; set; }

@@ -4,6 +4,7 @@ using Avatar.Persistence;
 using Avatar.Worker.Messaging;
 using Avatar.Worker.Health;
 using Avatar.Worker.Scheduling;
+using Avatar.Worker.Security;
 using Avatar.Worker.Telemetry;
 using Avatar.Worker.Workflows;
 using Avatar.Worker.XCompute;
@@ -26,6 +27,7 @@ public static class WorkerHost
 
         builder.Services.AddPersistence();
         builder.Services.AddXCompute();
+        builder.Services.AddTokenEncryption();
         builder.Services.AddAvatarWorkflows();
         builder.Services.AddScheduling();
         builder.Services.AddMessaging();

@@ -24,6 +24,23 @@ public sealed class SessionTests(AvatarFixture fixture) : AvatarTest(fixture)
         Assert.Equal(created.ExpiresAt.AddSeconds(30), session.Schedule.NextPollAt);
     }
 
+    [Fact]
+    public async Task The_byted_token_is_stored_sealed_and_still_spent_at_step_2()
+    {
+        var created = await CreateSessionAsync();
+
+        await using (var db = Fixture.Db())
+        {
+            var stored = (await db.Sessions.SingleAsync(s => s.Id == created.SessionId)).BytedToken!;
+            Assert.StartsWith("v1:", stored);
+            Assert.DoesNotContain(await Simulator.TokensAsync(), token => stored.Contains(token, StringComparison.Ordinal));
+        }
+
+        await Simulator.CompleteH5Async(created.H5Link);
+        await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
+        await Events.WaitFor<AvatarAuthVerified>(e => e.SessionId == created.SessionId);
+    }
+
     [Theory]
     [InlineData(Step2Shape.Inline)]
     [InlineData(Step2Shape.Result)]

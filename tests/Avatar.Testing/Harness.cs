@@ -80,12 +80,16 @@ public static class Harness
         ["RabbitMq:Nodes"] = string.Join(',', services.AmqpNodes),
     };
 
-    /// <summary>What any worker of a run needs: its database, the broker, and xcompute (the simulator).</summary>
+    /// <summary>The key that seals byted tokens, one per test process, so every worker of a run opens what another sealed.</summary>
+    public static readonly string TokenKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>What any worker of a run needs: its database, the broker, xcompute (the simulator) and a token key.</summary>
     public static Dictionary<string, string> WorkerSettings(Services services, string connectionString, Uri xcompute, string apiKey) => new(BrokerSettings(services))
     {
         ["ConnectionStrings:Avatar"] = connectionString,
         ["XCompute:BaseUrl"] = xcompute.ToString(),
         ["XCompute:ApiKey"] = apiKey,
+        ["Avatar:TokenEncryption:Keys"] = TokenKey,
 
         // The simulator listens on plain http, which only this development switch allows.
         ["XCompute:AllowInsecureHttp"] = "true",

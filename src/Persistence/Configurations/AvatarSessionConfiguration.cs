@@ -15,7 +15,7 @@ internal sealed class AvatarSessionConfiguration : IEntityTypeConfiguration<Avat
         builder.Property(x => x.State).HasConversion<string>().HasMaxLength(32);
         builder.Property(x => x.CreateTaskId).HasMaxLength(256);
         builder.Property(x => x.H5Link).HasMaxLength(2048);
-        builder.Property(x => x.BytedToken).HasMaxLength(1024);
+        builder.Property(x => x.BytedToken).HasMaxLength(4096);
         builder.Property(x => x.VerificationTaskId).HasMaxLength(256);
         builder.Property(x => x.GroupId).HasMaxLength(256);
         builder.Property(x => x.ErrorCode).HasMaxLength(64);

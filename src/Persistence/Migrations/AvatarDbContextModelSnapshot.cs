@@ -19,7 +19,7 @@ namespace Avatar.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder
                 .HasDefaultSchema("avatar")
-                .HasAnnotation("ProductVersion", "10.0.0")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -30,8 +30,8 @@ namespace Avatar.Persistence.Migrations
                         .HasColumnType("uuid");
 
                     b.Property<string>("BytedToken")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)");
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
 
                     b.Property<string>("CallbackUrl")
                         .IsRequired()
@@ -269,7 +269,9 @@ namespace Avatar.Persistence.Migrations
 
                             b1.ToTable("submissions", "avatar");
 
-                            b1.ToJson("FailedAssets");
+                            b1
+                                .ToJson("FailedAssets")
+                                .HasColumnType("jsonb");
 
                             b1.WithOwner()
                                 .HasForeignKey("AvatarSubmissionId");
@@ -297,7 +299,9 @@ namespace Avatar.Persistence.Migrations
 
                             b1.ToTable("submissions", "avatar");
 
-                            b1.ToJson("UsableAssets");
+                            b1
+                                .ToJson("UsableAssets")
+                                .HasColumnType("jsonb");
 
                             b1.WithOwner()
                                 .HasForeignKey("AvatarSubmissionId");
@@ -320,7 +324,9 @@ namespace Avatar.Persistence.Migrations
 
                             b1.ToTable("submissions", "avatar");
 
-                            b1.ToJson("Assets");
+                            b1
+                                .ToJson("Assets")
+                                .HasColumnType("jsonb");
 
                             b1.WithOwner()
                                 .HasForeignKey("AvatarSubmissionId");

@@ -1,6 +1,7 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
 using Avatar.Worker.Scheduling;
+using Avatar.Worker.Security;
 using Avatar.Worker.XCompute;
 using Microsoft.Extensions.Options;
 
@@ -11,8 +12,11 @@ namespace Avatar.Worker.Workflows;
 /// the verification). Each call makes at most the xcompute calls of one step and leaves the row scheduled or finished.
 /// </summary>
 public sealed class SessionSteps(
-    XComputeClient xcompute, AvatarDbContext db, Schedule schedule, IOptions<WorkflowOptions> options, ILogger<SessionSteps> logger)
+    XComputeClient xcompute, AvatarDbContext db, Schedule schedule, TokenProtector tokens, IOptions<WorkflowOptions> options, ILogger<SessionSteps> logger)
 {
+    /// <summary>The longest byted token a session stores: sealed, it still fits its column.</summary>
+    private const int MaxTokenLength = 2048;
+
     /// <summary>Advances <paramref name="session"/>; true when its state changed (and may have an event to announce).</summary>
     public async Task<bool> AdvanceAsync(AvatarSession session, CancellationToken cancellationToken)
     {
@@ -89,12 +93,16 @@ public sealed class SessionSteps(
         }
 
         var task = TaskSnapshot.From(reply.Data);
-        if (task.Result?.String("h5_link") is { } h5Link && task.Result?.String("byted_token") is { } bytedToken)
+        if (task.Result?.String("byted_token") is { Length: > MaxTokenLength })
+        {
+            Fail(session, SessionState.CreationFailed, AvatarErrorCodes.UpstreamError, $"xcompute's byted token is longer than {MaxTokenLength} characters, more than a session can store");
+        }
+        else if (task.Result?.String("h5_link") is { } h5Link && task.Result?.String("byted_token") is { } bytedToken)
         {
             var now = schedule.Now;
             session.State = SessionState.AwaitingVerification;
             session.H5Link = h5Link;
-            session.BytedToken = bytedToken;
+            session.BytedToken = tokens.Protect(session.Id, bytedToken);
             session.ExpiresAt = now + options.Value.SessionLifetime;
             schedule.WaitUntil(session, session.ExpiresAt.Value + options.Value.VerificationGrace);
             logger.LogInformation("Session {SessionId} created; its H5 link expires at {ExpiresAt}", session.Id, session.ExpiresAt);
@@ -123,9 +131,17 @@ public sealed class SessionSteps(
 
     private async Task QueryVerificationAsync(AvatarSession session, CancellationToken cancellationToken)
     {
-        if (session.BytedToken is not { } token)
+        if (session.BytedToken is not { } stored)
         {
             Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired, "the session no longer holds a byted token");
+            return;
+        }
+
+        if (!tokens.TryUnprotect(session.Id, stored, out var token, out var problem))
+        {
+            // A key missing on this instance (a rotation rolled out halfway) may be back before the session expires.
+            logger.LogError("Session {SessionId} cannot send its verification query: {Problem}", session.Id, problem);
+            RetryUntilExpired(session, reason: $"its stored byted token could be opened ({problem})");
             return;
         }
 
@@ -184,7 +200,9 @@ public sealed class SessionSteps(
 
     private async Task PollVerificationAsync(AvatarSession session, CancellationToken cancellationToken)
     {
-        var reply = await xcompute.GetTaskAsync(session.VerificationTaskId!, cancellationToken, session.BytedToken);
+        // The token is only wanted here to be redacted from the answer.
+        var token = session.BytedToken is { } stored && tokens.TryUnprotect(session.Id, stored, out var opened, out _) ? opened : null;
+        var reply = await xcompute.GetTaskAsync(session.VerificationTaskId!, cancellationToken, token);
         if (!reply.Succeeded)
         {
             if (reply.Failure.IsTransient)
@@ -234,11 +252,12 @@ public sealed class SessionSteps(
         }
     }
 
-    private void RetryUntilExpired(AvatarSession session, XComputeFailure? failure = null)
+    private void RetryUntilExpired(AvatarSession session, XComputeFailure? failure = null, string? reason = null)
     {
         if (!(failure is null ? schedule.TryRetry(session) : schedule.TryRetry(session, failure)))
         {
-            Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired, $"the session expired at {session.ExpiresAt:O} before xcompute confirmed the verification; create a new session");
+            Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.TokenExpired,
+                $"the session expired at {session.ExpiresAt:O} before {reason ?? "xcompute confirmed the verification"}; create a new session");
         }
     }
 
