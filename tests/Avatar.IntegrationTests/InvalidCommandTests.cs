@@ -175,6 +175,48 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
         await CreateSessionAsync();
     }
 
+    [Fact]
+    public async Task A_command_over_the_size_limit_ends_in_its_failure_event_unread_and_unechoed()
+    {
+        var submitsBefore = (await Simulator.StatsAsync()).CountStartingWith("submit:");
+        var submit = new SubmitAvatarAssets(Guid.NewGuid(), new string('g', 1_000_000), [new("https://cdn.example/a.mp4", "a")], AvatarAssetType.Video);
+        var create = new CreateAvatarSession(Guid.NewGuid(), "https://caller.example/cb?" + new string('q', 70_000), null);
+
+        await Fixture.Publish(submit);
+        await Fixture.Publish(create);
+
+        var rejected = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == submit.SubmissionId);
+        Assert.Equal(AvatarErrorCodes.InvalidRequest, rejected.ErrorCode);
+        Assert.Matches(@"^the command is \d+ bytes, more than the 65536 bytes this worker accepts$", rejected.Reason);
+        Assert.Equal("", rejected.GroupId);
+        var failed = await Events.WaitFor<AvatarSessionFailed>(e => e.SessionId == create.SessionId);
+        Assert.Equal(AvatarErrorCodes.InvalidRequest, failed.ErrorCode);
+        Assert.StartsWith("the command is ", failed.Reason);
+
+        Assert.Equal(submitsBefore, (await Simulator.StatsAsync()).CountStartingWith("submit:"));
+        Assert.Null(await FindAsync<Avatar.Persistence.AvatarSubmission>(submit.SubmissionId));
+        Assert.Null(await FindAsync<Avatar.Persistence.AvatarSession>(create.SessionId));
+        await CreateSessionAsync();
+    }
+
+    [Fact]
+    public async Task A_message_over_the_size_limit_without_a_readable_id_ends_in_the_error_queue()
+    {
+        await using var connection = await Fixture.Services.ConnectAsync();
+        var before = await ErrorCountAsync(connection);
+
+        await Fixture.Publish(new CreateAvatarSession(Guid.Empty, "https://caller.example/cb?" + new string('q', 70_000), null));
+
+        for (var i = 0; i < 100 && await ErrorCountAsync(connection) == before; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(before + 1, await ErrorCountAsync(connection));
+        Assert.Empty(Events.All<AvatarSessionFailed>(e => e.SessionId == Guid.Empty));
+        await CreateSessionAsync();
+    }
+
     private static string Padded(string value) => value.IndexOf('#', StringComparison.Ordinal) is var at and >= 0
         ? value[..at].PadRight(int.Parse(value[(at + 1)..], System.Globalization.CultureInfo.InvariantCulture), 'a')
         : value;

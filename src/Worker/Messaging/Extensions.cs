@@ -48,6 +48,7 @@ public static class Extensions
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
                 Broker.ApplyQueueType(endpoint, context.GetRequiredService<IOptions<BrokerOptions>>().Value);
+                CommandSizeLimit.Apply(endpoint, context);
                 DeliveryPolicy.Apply(endpoint, context);
             });
             x.AddConsumer<CreateAvatarSessionConsumer>();

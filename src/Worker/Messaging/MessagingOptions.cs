@@ -4,6 +4,12 @@ public sealed class MessagingOptions
 {
     public const string Section = "Messaging";
 
+    /// <summary>
+    /// The largest message an endpoint reads, in bytes (64 KiB): a larger command ends in its failure event without
+    /// being deserialized, or goes to <c>_error</c> when its id cannot be read (<see cref="CommandSizeLimit"/>).
+    /// </summary>
+    public long MaxMessageSize { get; set; } = 64 * 1024;
+
     /// <summary>How many messages one consumer handles at once in this instance.</summary>
     public int ConcurrentMessageLimit { get; set; } = 8;
 
