@@ -22,7 +22,8 @@ public static class Harness
     }
 
     /// <summary>A bus playing the services around the worker: it publishes commands and records every event in <paramref name="events"/>.</summary>
-    public static async Task<IHost> StartOtherServicesAsync(Services services, EventLog events)
+    /// <remarks>Its queue is named <paramref name="queuePrefix"/> and a unique suffix (a caller's user may only read its own queues).</remarks>
+    public static async Task<IHost> StartOtherServicesAsync(Services services, EventLog events, string queuePrefix = "avatar-harness-events-")
     {
         var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("MassTransit", LogLevel.Error))
@@ -38,7 +39,7 @@ public static class Harness
                         // Durable, so events published while this bus reconnects after a broker outage wait for it;
                         // a quorum queue, so that on a cluster losing a node loses none of them either.
                         // Each run has its own virtual host (or container), which takes the queue with it.
-                        cfg.ReceiveEndpoint($"avatar-harness-events-{Guid.NewGuid():N}", e =>
+                        cfg.ReceiveEndpoint($"{queuePrefix}{Guid.NewGuid():N}", e =>
                         {
                             e.SetQuorumQueue();
                             e.ConfigureConsumer<EventRecorder>(context);

@@ -82,7 +82,7 @@ public sealed class Services : IAsyncDisposable
     private RabbitMqContainer? rabbitContainer;
 
     /// <summary>PostgreSQL goes away (connections refused or hanging), as in a restart or a failover.</summary>
-    public Task StopDatabaseAsync() => postgresContainer is { } c ? c.PauseAsync() : RunAsync("pg_ctlcluster", [.. Cluster(), "stop", "-m", "fast"]);
+    public Task StopDatabaseAsync() => postgresContainer is { } c ? c.PauseAsync() : (Task)RunAsync("pg_ctlcluster", [.. Cluster(), "stop", "-m", "fast"]);
 
     public async Task StartDatabaseAsync()
     {
@@ -96,30 +96,71 @@ public sealed class Services : IAsyncDisposable
     }
 
     /// <summary>RabbitMQ goes away: every connection is closed and nothing is accepted until it is back. Durable queues keep their messages.</summary>
-    public Task StopBrokerAsync() => rabbitContainer is { } c ? c.PauseAsync() : RunAsync("rabbitmqctl", ["-q", "stop_app"]);
+    public Task StopBrokerAsync() => rabbitContainer is { } c ? c.PauseAsync() : CtlAsync("stop_app");
 
-    public Task StartBrokerAsync() => rabbitContainer is { } c ? c.UnpauseAsync() : RunAsync("rabbitmqctl", ["-q", "start_app"]);
+    public Task StartBrokerAsync() => rabbitContainer is { } c ? c.UnpauseAsync() : CtlAsync("start_app");
 
     private string[] Cluster() => PostgresCluster?.Split(' ') is [var version, var name]
         ? [version, name]
         : throw new InvalidOperationException("AVATAR_PG_CLUSTER is not set: run the tests through ./test.sh, which starts PostgreSQL.");
 
-    private static async Task RunAsync(string command, string[] arguments)
+    /// <summary>rabbitmqctl for the run's broker, as scripts take it (<c>RABBITMQCTL</c>): the local one, or the container's.</summary>
+    private string[] RabbitMqCtl => rabbitContainer is { } c ? ["docker", "exec", "-i", c.Id, "rabbitmqctl"] : ["rabbitmqctl"];
+
+    /// <summary>A new virtual host on the run's broker, which guest may use too.</summary>
+    public async Task CreateVirtualHostAsync(string name)
     {
-        var info = new System.Diagnostics.ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
+        await CtlAsync("add_vhost", name);
+        await CtlAsync("set_permissions", "-p", name, "guest", ".*", ".*", ".*");
+    }
+
+    public Task DeleteVirtualHostAsync(string name) => CtlAsync("delete_vhost", name);
+
+    public Task DeleteBrokerUserAsync(string user) => CtlAsync("delete_user", user);
+
+    private Task<string> CtlAsync(params string[] arguments) => RunAsync(RabbitMqCtl[0], [.. RabbitMqCtl[1..], "-q", .. arguments]);
+
+    /// <summary><c>scripts/rabbitmq-users.sh</c> against the run's broker, the password on its standard input; returns what it printed.</summary>
+    public Task<string> RabbitMqUsersAsync(string password, params string[] arguments) => RunAsync(
+        Path.Combine(Repository.Root, "scripts", "rabbitmq-users.sh"), arguments, password + "\n", ("RABBITMQCTL", string.Join(' ', RabbitMqCtl)));
+
+    /// <summary>The same servers, reached on <paramref name="virtualHost"/> as <paramref name="user"/>.</summary>
+    public Services As(string virtualHost, string user, string password) => new()
+    {
+        AdminConnectionString = AdminConnectionString,
+        PostgresCluster = PostgresCluster,
+        AmqpHost = AmqpHost,
+        AmqpPort = AmqpPort,
+        AmqpVirtualHost = virtualHost,
+        AmqpUser = user,
+        AmqpPassword = password,
+        AmqpNodes = AmqpNodes,
+        postgresContainer = postgresContainer,
+        rabbitContainer = rabbitContainer,
+    };
+
+    private static async Task<string> RunAsync(string command, string[] arguments, string? input = null, (string Name, string Value)? environment = null)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
 
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var error = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
+        if (environment is var (name, value))
         {
-            throw new InvalidOperationException($"{command} {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
+            info.Environment[name] = value;
         }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        await process.StandardInput.WriteAsync(input ?? "");
+        process.StandardInput.Close();
+        var error = process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0
+            ? output
+            : throw new InvalidOperationException($"{command} {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
     }
 
     /// <summary>The same PostgreSQL, with <paramref name="cluster"/> as the broker.</summary>
