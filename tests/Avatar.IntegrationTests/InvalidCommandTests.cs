@@ -92,6 +92,18 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
     }
 
     [Fact]
+    public Task With_AcceptUnknownGroups_a_group_verified_elsewhere_is_submitted() =>
+        Fixture.WithWorkerAsync(new Dictionary<string, string> { ["Avatar:AcceptUnknownGroups"] = "true" }, async () =>
+        {
+            // A group xcompute knows (verified by another system on the account) that no session of this worker verified.
+            var command = Submission(await Simulator.MintGroupAsync(), "front");
+
+            await Fixture.Publish(command);
+
+            await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
+        });
+
+    [Fact]
     public async Task Group_unknown_to_xcompute_is_rejected_as_invalid_request()
     {
         // Known to the worker (say, xcompute dropped it since), unknown to xcompute: xcompute's refusal is the answer.
