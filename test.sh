@@ -80,6 +80,8 @@ check promtool-check-config promtool check config deploy/prometheus/prometheus.y
 check promtool-test-rules promtool test rules deploy/prometheus/alerts.test.yml
 
 dotnet build Worker.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+# The contracts package .NET callers reference: packed from that build, with its XML documentation.
+check contracts-package scripts/check-contracts-package.sh
 dotnet test Worker.sln -c Release --no-build -nologo ${filter[@]+"${filter[@]}"} \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
 [ "$extra_failed" -eq 0 ]
