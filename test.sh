@@ -82,6 +82,8 @@ check promtool-test-rules promtool test rules deploy/prometheus/alerts.test.yml
 dotnet build Worker.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 # The contracts package .NET callers reference: packed from that build, with its XML documentation.
 check contracts-package scripts/check-contracts-package.sh
+# The AsyncAPI document parses without errors with the AsyncAPI parser (Node.js and npm come with the machine).
+check asyncapi-parser bash -c 'cd tools/asyncapi-check && npm ci --no-audit --no-fund --loglevel=error && npm run -s check'
 dotnet test Worker.sln -c Release --no-build -nologo ${filter[@]+"${filter[@]}"} \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
 [ "$extra_failed" -eq 0 ]

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.Json.Nodes;
+using Avatar.Contracts;
+using Avatar.IntegrationTests.Infrastructure;
+using Json.Schema;
+using RabbitMQ.Client;
+using YamlDotNet.RepresentationModel;
+
+namespace Avatar.IntegrationTests;
+
+/// <summary>
+/// <c>docs/asyncapi.yaml</c> cannot drift from the contracts: every message the worker and its callers put on the wire,
+/// as MassTransit serialized it, validates against the document's schema for its exchange, and the document names every
+/// contract, every error code and the contracts' version.
+/// </summary>
+public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fixture)
+{
+    private static readonly JsonObject Document = ReadDocument();
+
+    /// <summary>Every command and event: the records of Avatar.Contracts but the two that only appear inside them.</summary>
+    private static readonly Type[] Contracts = [.. typeof(CreateAvatarSession).Assembly.GetExportedTypes()
+        .Where(t => t.GetMethod("<Clone>$") is not null && t != typeof(AvatarAssetSource) && t != typeof(ReviewedAvatarAsset))];
+
+    [Fact]
+    public void The_document_carries_the_contracts_version_every_contract_and_every_error_code()
+    {
+        var version = typeof(CreateAvatarSession).Assembly.GetName().Version!;
+        Assert.Equal($"{version.Major}.{version.Minor}.{version.Build}", (string?)Document["info"]!["version"]);
+
+        Assert.Equal(9, Contracts.Length);
+        var addresses = Document["channels"]!.AsObject().Select(c => (string?)c.Value!["address"]).ToHashSet();
+        Assert.All(Contracts, t => Assert.Contains($"Avatar.Contracts:{t.Name}", addresses));
+
+        var codes = typeof(AvatarErrorCodes).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).Order();
+        Assert.Equal(codes, Schemas["ErrorCode"]!["enum"]!.AsArray().Select(c => (string)c!).Order());
+    }
+
+    [Fact]
+    public async Task Every_message_on_the_wire_validates_against_the_schema_of_its_exchange()
+    {
+        await using var connection = await Fixture.Services.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        foreach (var contract in Contracts)
+        {
+            // The exchanges exist once the worker or a publisher declared them; declaring again is harmless.
+            await channel.ExchangeDeclareAsync($"Avatar.Contracts:{contract.Name}", ExchangeType.Fanout, durable: true);
+            await channel.QueueBindAsync(queue, $"Avatar.Contracts:{contract.Name}", "");
+        }
+
+        // A flow that puts every command and every event on the wire.
+        var groupId = await VerifiedGroupAsync();
+        var failing = await CreateSessionAsync();
+        await Simulator.CompleteH5Async(failing.H5Link, pass: false);
+        await Fixture.Publish(new AvatarAuthCompleted(failing.SessionId));
+        await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == failing.SessionId);
+        var refused = Guid.NewGuid();
+        await Fixture.Publish(new CreateAvatarSession(refused, "not a url", null));
+        await Events.WaitFor<AvatarSessionFailed>(e => e.SessionId == refused);
+        var approved = Submission(groupId, "front", "side") with { AssetType = AvatarAssetType.Image, ProjectName = "default" };
+        var rejected = Submission(groupId, "front", "side-reject");
+        await Fixture.Publish(approved);
+        await Fixture.Publish(rejected);
+        await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == approved.SubmissionId);
+        await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == rejected.SubmissionId);
+
+        var seen = new Dictionary<string, int>();
+        while (await channel.BasicGetAsync(queue, autoAck: true) is { } delivery)
+        {
+            var body = JsonNode.Parse(Encoding.UTF8.GetString(delivery.Body.Span))!;
+            var result = SchemaFor(delivery.Exchange).Evaluate(System.Text.Json.JsonSerializer.SerializeToElement(body), new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
+            Assert.True(result.IsValid, $"{delivery.Exchange}: {Describe(result)}\n{body}");
+            seen[delivery.Exchange] = seen.GetValueOrDefault(delivery.Exchange) + 1;
+        }
+
+        Assert.All(Contracts, t => Assert.True(seen.ContainsKey($"Avatar.Contracts:{t.Name}"), $"no {t.Name} was seen on the wire"));
+    }
+
+    [Fact]
+    public void A_message_the_document_does_not_describe_fails_validation()
+    {
+        var envelope = new JsonObject
+        {
+            ["messageId"] = Guid.NewGuid().ToString(),
+            ["messageType"] = new JsonArray("urn:message:Avatar.Contracts:AvatarAuthCompleted"),
+            ["message"] = new JsonObject { ["sessionId"] = Guid.NewGuid().ToString(), ["addedWithoutTheDocument"] = 1 },
+        };
+
+        var schema = SchemaFor("Avatar.Contracts:AvatarAuthCompleted");
+        Assert.False(schema.Evaluate(System.Text.Json.JsonSerializer.SerializeToElement(envelope)).IsValid);
+        ((JsonObject)envelope["message"]!).Remove("addedWithoutTheDocument");
+        Assert.True(schema.Evaluate(System.Text.Json.JsonSerializer.SerializeToElement(envelope)).IsValid);
+    }
+
+    private static JsonObject Schemas => Document["components"]!["schemas"]!.AsObject();
+
+    /// <summary>The payload schema of the channel at <paramref name="exchange"/>, standing alone: the document's schemas as its <c>$defs</c>.</summary>
+    private static JsonSchema SchemaFor(string exchange)
+    {
+        var channel = Document["channels"]!.AsObject().Single(c => (string?)c.Value!["address"] == exchange).Value!;
+        var messageRef = (string)channel["messages"]!.AsObject().Single().Value!["$ref"]!;
+        var payloadRef = (string)Resolve(messageRef)["payload"]!["$ref"]!;
+        var standalone = new JsonObject
+        {
+            ["$schema"] = "http://json-schema.org/draft-07/schema#",
+            ["$defs"] = Schemas.DeepClone(),
+            ["$ref"] = payloadRef,
+        };
+        return JsonSchema.FromText(standalone.ToJsonString().Replace("#/components/schemas/", "#/$defs/", StringComparison.Ordinal));
+    }
+
+    private static JsonNode Resolve(string reference) =>
+        reference.TrimStart('#', '/').Split('/').Aggregate((JsonNode)Document, (node, part) => node[part]!);
+
+    private static string Describe(EvaluationResults result) => string.Join("; ", (result.Details ?? [])
+        .Where(d => d.Errors is { Count: > 0 })
+        .Select(d => $"{d.InstanceLocation}: {string.Join(", ", d.Errors!.Values)}"));
+
+    private static JsonObject ReadDocument()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(Repository.Root, "docs", "asyncapi.yaml"))));
+        return (JsonObject)ToJson(yaml.Documents[0].RootNode)!;
+    }
+
+    /// <summary>YAML to JSON: plain scalars that read as booleans, numbers or null become those; everything else a string.</summary>
+    private static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
+        YamlSequenceNode list => new JsonArray([.. list.Children.Select(ToJson)]),
+        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: "true" or "false" } scalar => JsonValue.Create(scalar.Value == "true"),
+        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: "null" or "~" } => null,
+        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } scalar when long.TryParse(scalar.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
+        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
+        _ => throw new InvalidOperationException($"unexpected YAML node {node.NodeType}"),
+    };
+}
