@@ -23,6 +23,9 @@ public sealed class AvatarSession : IScheduled
 
     public DateTimeOffset? ExpiresAt { get; set; }
 
+    /// <summary>When the person's browser followed the worker's own callback link (one use); null without the receiver.</summary>
+    public DateTimeOffset? CallbackAt { get; set; }
+
     /// <summary>Set when step 2 answered with a task to poll rather than the group itself.</summary>
     public string? VerificationTaskId { get; set; }
 

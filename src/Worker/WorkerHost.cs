@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Avatar.Persistence;
+using Avatar.Worker.Callback;
 using Avatar.Worker.Messaging;
 using Avatar.Worker.Health;
 using Avatar.Worker.Scheduling;
@@ -28,6 +29,7 @@ public static class WorkerHost
         builder.Services.AddPersistence();
         builder.Services.AddXCompute();
         builder.Services.AddTokenEncryption();
+        builder.Services.AddAvatarCallback();
         builder.Services.AddAvatarWorkflows();
         builder.Services.AddScheduling();
         builder.Services.AddMessaging();
@@ -36,6 +38,6 @@ public static class WorkerHost
         return builder;
     }
 
-    /// <summary>Builds the host and maps its endpoints (health and metrics).</summary>
-    public static WebApplication Build(WebApplicationBuilder builder) => builder.Build().MapWorkerEndpoints();
+    /// <summary>Builds the host and maps its endpoints (health, metrics, and the H5 callback receiver when it is on).</summary>
+    public static WebApplication Build(WebApplicationBuilder builder) => builder.Build().MapWorkerEndpoints().MapAvatarCallback();
 }

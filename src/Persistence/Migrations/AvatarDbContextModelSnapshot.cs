@@ -33,6 +33,9 @@ namespace Avatar.Persistence.Migrations
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)");
 
+                    b.Property<DateTimeOffset?>("CallbackAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("CallbackUrl")
                         .IsRequired()
                         .HasMaxLength(2048)

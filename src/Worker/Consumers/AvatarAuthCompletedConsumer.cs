@@ -1,5 +1,6 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Callback;
 using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
@@ -8,11 +9,16 @@ using Microsoft.EntityFrameworkCore;
 namespace Avatar.Worker.Consumers;
 
 public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps steps, Schedule schedule, ILogger<AvatarAuthCompletedConsumer> logger)
-    : IConsumer<AvatarAuthCompleted>
+    : IConsumer<AvatarAuthCompleted>, IConsumer<H5CallbackReceived>
 {
-    public async Task Consume(ConsumeContext<AvatarAuthCompleted> context)
+    public Task Consume(ConsumeContext<AvatarAuthCompleted> context) => CompleteAsync(context, context.Message.SessionId, failedWith: null);
+
+    /// <summary>The worker's own callback receiver saw the person come back: exactly as <see cref="AvatarAuthCompleted"/>, or a failure.</summary>
+    public Task Consume(ConsumeContext<H5CallbackReceived> context) =>
+        CompleteAsync(context, context.Message.SessionId, context.Message.Passed ? null : context.Message.ResultCode);
+
+    private async Task CompleteAsync(ConsumeContext context, Guid sessionId, string? failedWith)
     {
-        var sessionId = context.Message.SessionId;
         var session = await db.Sessions.FindAsync([sessionId], context.CancellationToken);
         var problem = session?.State switch
         {
@@ -24,7 +30,7 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
 
         if (problem is not null)
         {
-            logger.LogWarning("Rejected AvatarAuthCompleted {SessionId}: {Problem}", sessionId, problem);
+            logger.LogWarning("Rejected {MessageType} {SessionId}: {Problem}", failedWith is null ? "AvatarAuthCompleted" : "a failed H5 callback", sessionId, problem);
             await context.PublishEndedAsync(new AvatarAuthFailed(sessionId, AvatarErrorCodes.InvalidRequest, problem));
             return;
         }
@@ -46,6 +52,13 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
         catch (DbUpdateConcurrencyException)
         {
             logger.LogInformation("Session {SessionId} is already being verified by another consumer", sessionId);
+            return;
+        }
+
+        if (failedWith is not null)
+        {
+            steps.EndWithFailedPage(session, failedWith);
+            await context.SaveAndPublishAsync(db, () => Outcomes.For(session), logger);
             return;
         }
 

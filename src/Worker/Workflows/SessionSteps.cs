@@ -1,5 +1,6 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Callback;
 using Avatar.Worker.Scheduling;
 using Avatar.Worker.Security;
 using Avatar.Worker.XCompute;
@@ -12,7 +13,8 @@ namespace Avatar.Worker.Workflows;
 /// the verification). Each call makes at most the xcompute calls of one step and leaves the row scheduled or finished.
 /// </summary>
 public sealed class SessionSteps(
-    XComputeClient xcompute, AvatarDbContext db, Schedule schedule, TokenProtector tokens, IOptions<WorkflowOptions> options, ILogger<SessionSteps> logger)
+    XComputeClient xcompute, AvatarDbContext db, Schedule schedule, TokenProtector tokens, CallbackLinks callbacks, IOptions<WorkflowOptions> options,
+    ILogger<SessionSteps> logger)
 {
     /// <summary>The longest byted token a session stores: sealed, it still fits its column.</summary>
     private const int MaxTokenLength = 2048;
@@ -65,11 +67,21 @@ public sealed class SessionSteps(
         schedule.Claim(session, session.ExpiresAt!.Value + options.Value.VerificationGrace);
     }
 
+    /// <summary>Ends a session whose person came back from the H5 page with a failure (the worker's own callback).</summary>
+    public void EndWithFailedPage(AvatarSession session, string resultCode) =>
+        Fail(session, SessionState.VerificationFailed, AvatarErrorCodes.VerificationFailed,
+            $"the person did not pass the H5 page (result code {(resultCode.Length > 0 ? resultCode : "missing or not a number")})");
+
     private async Task CreateAsync(AvatarSession session, CancellationToken cancellationToken)
     {
         if (session.CreateTaskId is null)
         {
-            var created = await xcompute.CreateSessionAsync(session.CallbackUrl, session.ProjectName, cancellationToken);
+            // With the receiver on, the browser comes back to the worker, which sends it on to the caller's URL.
+            var timings = options.Value;
+            var callbackUrl = callbacks.Enabled
+                ? callbacks.For(session.Id, schedule.Now + timings.CreateTimeout + timings.SessionLifetime + timings.VerificationGrace)
+                : session.CallbackUrl;
+            var created = await xcompute.CreateSessionAsync(callbackUrl, session.ProjectName, cancellationToken);
             if (!created.Succeeded)
             {
                 RetryOrFailCreation(session, created.Failure);

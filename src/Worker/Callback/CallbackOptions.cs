@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Avatar.Worker.Callback;
+
+/// <summary>
+/// The worker's own H5 callback receiver (section <c>Avatar:Callback</c>), off unless <see cref="PublicBaseUrl"/> is set.
+/// </summary>
+public sealed class CallbackOptions
+{
+    public const string Section = "Avatar:Callback";
+
+    /// <summary>
+    /// Where browsers reach this worker (through the reverse proxy), for example <c>https://avatar.example.com</c>.
+    /// Set: step 1 registers <c>{PublicBaseUrl}/avatar/callback/{sessionId}?exp=…&amp;sig=…</c> as xcompute's callback.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
+    /// <summary>The HMAC key that signs callback links: from <see cref="SigningKeyFile"/>, or else from the environment.</summary>
+    [MinLength(32, ErrorMessage = "Avatar:Callback:SigningKey must be at least 32 characters (openssl rand -base64 32).")]
+    public string? SigningKey { get; set; }
+
+    /// <summary>A file holding <see cref="SigningKey"/> (a Docker or Kubernetes secret); wins over the plain setting.</summary>
+    public string? SigningKeyFile { get; set; }
+}

@@ -1,0 +1,35 @@
+using Avatar.Worker.Security;
+
+namespace Avatar.Worker.Callback;
+
+public static class Extensions
+{
+    private const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    /// <summary>The H5 callback receiver's settings and links (section <c>Avatar:Callback</c>); off without a public base URL.</summary>
+    public static IServiceCollection AddAvatarCallback(this IServiceCollection services)
+    {
+        // ASP.NET Core logs each request's URL at Information, and a callback's query holds the byted token. Whatever
+        // the configuration says, for every provider it names, those lines stay below the threshold: a rule per
+        // provider, more specific than any it has, added after them all.
+        services.PostConfigure<LoggerFilterOptions>(options =>
+        {
+            foreach (var provider in options.Rules.Select(r => r.ProviderName).Append(null).Distinct().ToList())
+            {
+                options.Rules.Add(new LoggerFilterRule(provider, RequestLogCategory, LogLevel.Warning, null));
+            }
+        });
+
+        services.AddOptions<CallbackOptions>()
+            .BindConfiguration(CallbackOptions.Section)
+            .PostConfigure(o => o.SigningKey = SecretFile.Read(o.SigningKeyFile, o.SigningKey ?? "", "Avatar:Callback:SigningKeyFile") is { Length: > 0 } key ? key : null)
+            .ValidateDataAnnotations()
+            .Validate(o => o.PublicBaseUrl is null || o.SigningKey is not null, "Avatar:Callback:PublicBaseUrl needs Avatar:Callback:SigningKey (or SigningKeyFile) to sign its links.")
+            .Validate(
+                o => o.PublicBaseUrl is null || o.PublicBaseUrl.IsAbsoluteUri && (o.PublicBaseUrl.Scheme == Uri.UriSchemeHttps || o.PublicBaseUrl.IsLoopback && o.PublicBaseUrl.Scheme == Uri.UriSchemeHttp),
+                "Avatar:Callback:PublicBaseUrl must be an absolute https URL (http only for loopback): browsers bring the byted token to it.")
+            .ValidateOnStart();
+        services.AddSingleton<CallbackLinks>();
+        return services;
+    }
+}

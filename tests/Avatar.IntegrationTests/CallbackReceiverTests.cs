@@ -1,0 +1,116 @@
+using System.Net;
+using Avatar.Contracts;
+using Avatar.IntegrationTests.Infrastructure;
+using Avatar.Persistence;
+using Avatar.Worker.Callback;
+using Microsoft.Extensions.Options;
+
+namespace Avatar.IntegrationTests;
+
+/// <summary>
+/// The worker's own H5 callback receiver, behind a reverse proxy that ends TLS (the test plays the browser and the proxy):
+/// xcompute gets a signed link to the worker, the simulator's H5 page sends the browser there, and the worker starts
+/// step 2 itself and sends the browser on to the caller's URL.
+/// </summary>
+public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fixture)
+{
+    private static readonly Uri PublicBaseUrl = new("https://avatar.example");
+    private static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    private static readonly Dictionary<string, string> Receiver = new()
+    {
+        ["Avatar:Callback:PublicBaseUrl"] = PublicBaseUrl.ToString(),
+        ["Avatar:Callback:SigningKey"] = SigningKey,
+
+        // ASP.NET Core's own switch (ASPNETCORE_FORWARDEDHEADERS_ENABLED): X-Forwarded-Proto from the proxy counts.
+        ["ForwardedHeaders_Enabled"] = "true",
+    };
+
+    [Fact]
+    public Task A_person_who_passes_starts_step_2_without_AvatarAuthCompleted_and_lands_on_the_caller_url() => Fixture.WithWorkerAsync(Receiver, async worker =>
+    {
+        var created = await CreateSessionAsync();
+
+        var link = await Simulator.CompleteH5Async(created.H5Link);
+        Assert.Equal(PublicBaseUrl.Host, link.Host);
+        Assert.Equal($"/avatar/callback/{created.SessionId:N}", link.AbsolutePath);
+
+        var landed = await FollowAsync(worker, link);
+        Assert.Equal(HttpStatusCode.Redirect, landed.StatusCode);
+        Assert.Equal($"{CallbackFor(created.SessionId)}?sessionId={created.SessionId}&outcome=completed", landed.Headers.Location!.ToString());
+        Assert.DoesNotContain("bytedToken", landed.Headers.Location!.ToString());
+        var verified = await Events.WaitFor<AvatarAuthVerified>(e => e.SessionId == created.SessionId);
+
+        // The same link again is refused; the caller's own AvatarAuthCompleted is a harmless duplicate.
+        Assert.Equal(HttpStatusCode.Forbidden, (await FollowAsync(worker, link)).StatusCode);
+        await Fixture.Publish(new AvatarAuthCompleted(created.SessionId));
+        await WaitUntil(() => Events.All<AvatarAuthVerified>(e => e.SessionId == created.SessionId).Count == 2);
+        Assert.All(Events.All<AvatarAuthVerified>(e => e.SessionId == created.SessionId), e => Assert.Equal(verified, e));
+        Assert.Empty(Events.All<AvatarAuthFailed>(e => e.SessionId == created.SessionId));
+        Assert.Equal(1, await VerificationQueriesAsync(created.SessionId));
+    });
+
+    [Fact]
+    public Task Tampered_expired_or_plain_http_links_get_403_and_change_nothing_and_a_failed_page_ends_the_session() => Fixture.WithWorkerAsync(Receiver, async worker =>
+    {
+        var created = await CreateSessionAsync();
+        var link = await Simulator.CompleteH5Async(created.H5Link, pass: false);
+        var query = System.Web.HttpUtility.ParseQueryString(link.Query);
+        var other = await CreateSessionAsync();
+        var expired = new CallbackLinks(Options.Create(new CallbackOptions { PublicBaseUrl = PublicBaseUrl, SigningKey = SigningKey }), TimeProvider.System)
+            .For(created.SessionId, DateTimeOffset.UtcNow.AddSeconds(-5));
+
+        var refusals = new (string Case, Uri Link, bool Https)[]
+        {
+            ("altered signature", With(link, "sig", query["sig"]![..^2] + (query["sig"]![^2] == 'A' ? "BB" : "AA")), true),
+            ("later expiry", With(link, "exp", (long.Parse(query["exp"]!, System.Globalization.CultureInfo.InvariantCulture) + 3600).ToString(System.Globalization.CultureInfo.InvariantCulture)), true),
+            ("another session's id", new Uri(link.ToString().Replace(created.SessionId.ToString("N"), other.SessionId.ToString("N"), StringComparison.Ordinal)), true),
+            ("another token", With(link, "bytedToken", "not-the-session-token"), true),
+            ("expired", new Uri($"{expired}&bytedToken={Uri.EscapeDataString(query["bytedToken"]!)}&resultCode=10001"), true),
+            ("plain http", link, false),
+        };
+        foreach (var (name, refused, https) in refusals)
+        {
+            Assert.True((await FollowAsync(worker, refused, https)).StatusCode == HttpStatusCode.Forbidden, $"{name} was not refused");
+        }
+
+        var session = await FindAsync<AvatarSession>(created.SessionId);
+        Assert.Equal(SessionState.AwaitingVerification, session!.State);
+        Assert.Null(session.CallbackAt);
+
+        // The genuine link still works: the person failed, which ends the session at once, with one event.
+        var landed = await FollowAsync(worker, link);
+        Assert.Equal($"{CallbackFor(created.SessionId)}?sessionId={created.SessionId}&outcome=failed", landed.Headers.Location!.ToString());
+        var failed = await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == created.SessionId);
+        Assert.Equal(AvatarErrorCodes.VerificationFailed, failed.ErrorCode);
+        Assert.Equal("the person did not pass the H5 page (result code 10001)", failed.Reason);
+        Assert.Null((await FindAsync<AvatarSession>(created.SessionId))!.BytedToken);
+        Assert.Equal(0, await VerificationQueriesAsync(created.SessionId));
+    });
+
+    /// <summary>Step-2 queries xcompute had for the session (the simulator counts them by the registered callback URL).</summary>
+    private async Task<int> VerificationQueriesAsync(Guid sessionId) => (await Simulator.StatsAsync()).Counts
+        .Where(c => c.Key.StartsWith("verify:", StringComparison.Ordinal) && c.Key.Contains(sessionId.ToString("N"), StringComparison.Ordinal))
+        .Sum(c => c.Value);
+
+    /// <summary>What a browser's request looks like once the proxy in front of the worker passed it on.</summary>
+    private static async Task<HttpResponseMessage> FollowAsync(WorkerInstance worker, Uri link, bool https = true)
+    {
+        using var proxy = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.BaseAddress, link.PathAndQuery));
+        if (https)
+        {
+            request.Headers.Add("X-Forwarded-Proto", "https");
+            request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        }
+
+        return await proxy.SendAsync(request);
+    }
+
+    private static Uri With(Uri link, string name, string value)
+    {
+        var query = System.Web.HttpUtility.ParseQueryString(link.Query);
+        query[name] = value;
+        return new UriBuilder(link) { Query = query.ToString() }.Uri;
+    }
+}
