@@ -2,9 +2,16 @@
 # The demo: brings up RabbitMQ and PostgreSQL, starts the xcompute simulator (unless XCompute__ApiKey is set, in
 # which case the worker talks to the real xcompute at XCompute__BaseUrl) and the worker, then walks one session and
 # two submissions through it and prints what the services around it would receive. Stops what it started.
+#
+#   ./run.sh                  the caller is src/Demo (.NET, MassTransit)
+#   ./run.sh --client node    the caller is examples/node (Node.js, amqplib, the envelope by hand)
 set -euo pipefail
 cd "$(dirname "$0")"
 LOG_PREFIX=run
+client=dotnet
+if [ "${1:-}" = --client ]; then
+  client=${2:?--client takes dotnet or node}
+fi
 source scripts/services.sh
 dotnet_check
 
@@ -71,7 +78,16 @@ pids+=($!)
 wait_for_line "$run_dir/worker.log" "Application started" 120 "The worker"
 
 echo
-dotnet "$(bin Demo)" --Demo:SimulatorPlaysThePerson=$simulated
+if [ "$client" = node ]; then
+  log "installing the Node.js example's packages (npm ci)"
+  (cd examples/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  vhost=$AVATAR_AMQP_VHOST
+  [ "$vhost" = / ] && vhost=%2F
+  AMQP_URL="amqp://$AVATAR_AMQP_USER:$AVATAR_AMQP_PASS@$AVATAR_AMQP_HOST:$AVATAR_AMQP_PORT/$vhost" AVATAR_SIMULATED=$simulated \
+    node examples/node/index.mjs
+else
+  dotnet "$(bin Demo)" --Demo:SimulatorPlaysThePerson=$simulated
+fi
 
 echo
 log "what ops see (avatar-admin status, with the worker's settings):"

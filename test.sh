@@ -84,6 +84,8 @@ dotnet build Worker.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 check contracts-package scripts/check-contracts-package.sh
 # The AsyncAPI document parses without errors with the AsyncAPI parser (Node.js and npm come with the machine).
 check asyncapi-parser bash -c 'cd tools/asyncapi-check && npm ci --no-audit --no-fund --loglevel=error && npm run -s check'
+# The Node.js caller (examples/node) walks a session and a submission against the worker and the simulator.
+check node-example ./run.sh --client node
 dotnet test Worker.sln -c Release --no-build -nologo ${filter[@]+"${filter[@]}"} \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
 [ "$extra_failed" -eq 0 ]

@@ -1,0 +1,128 @@
+// A caller of the avatar worker in Node.js (amqplib), without MassTransit: it writes MassTransit's JSON envelope by hand,
+// as docs/asyncapi.yaml describes it. It opens a session, waits for the H5 link, lets the simulator play the person
+// (AVATAR_SIMULATED=true) or waits for a person to finish the page, reports completion, submits two assets and prints
+// the outcome. Exit code 0 when the submission is approved, 1 otherwise.
+//
+//   AMQP_URL=amqp://guest:guest@localhost:5672/avatar-demo AVATAR_SIMULATED=true node index.mjs
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import amqp from 'amqplib';
+
+const url = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672/';
+const simulated = process.env.AVATAR_SIMULATED === 'true';
+const service = process.env.AVATAR_CALLER ?? 'node-example';
+const callbackUrl = process.env.AVATAR_CALLBACK_URL ?? 'https://caller.example/avatar/done';
+const timeoutMs = Number(process.env.AVATAR_TIMEOUT_SECONDS ?? 180) * 1000;
+
+const events = ['AvatarSessionCreated', 'AvatarSessionFailed', 'AvatarAuthVerified', 'AvatarAuthFailed', 'AvatarAssetsApproved', 'AvatarAssetsRejected'];
+const exchange = type => `Avatar.Contracts:${type}`;
+
+const connection = await amqp.connect(url);
+const channel = await connection.createConfirmChannel();
+
+// Our own queue (named after the service, as the per-service users of scripts/rabbitmq-users.sh require), bound to the
+// event exchanges. The worker and MassTransit declare the same exchanges the same way: durable fanout.
+const { queue } = await channel.assertQueue(`${service}.events-${randomUUID()}`, { exclusive: true, autoDelete: true });
+for (const type of events) {
+  await channel.assertExchange(exchange(type), 'fanout', { durable: true });
+  await channel.bindQueue(queue, exchange(type), '');
+}
+
+const waiting = [];
+await channel.consume(queue, delivery => {
+  const envelope = JSON.parse(delivery.content.toString('utf8'));
+  const type = envelope.messageType?.[0]?.replace('urn:message:Avatar.Contracts:', '');
+  for (const waiter of [...waiting]) {
+    if (waiter.type.includes(type) && waiter.match(envelope.message)) {
+      waiting.splice(waiting.indexOf(waiter), 1);
+      waiter.resolve({ type, message: envelope.message });
+    }
+  }
+  channel.ack(delivery);
+});
+
+/** The first of the given events that matches, within the timeout. */
+function waitFor(type, match) {
+  return new Promise((resolve, reject) => {
+    const waiter = { type: [type].flat(), match, resolve };
+    waiting.push(waiter);
+    setTimeout(() => reject(new Error(`no ${waiter.type.join(' or ')} within ${timeoutMs / 1000} s`)), timeoutMs).unref();
+  });
+}
+
+/** Publishes a command in MassTransit's envelope to its exchange, and waits for the broker's confirm. */
+async function publish(type, message) {
+  await channel.assertExchange(exchange(type), 'fanout', { durable: true });
+  const messageId = randomUUID();
+  const envelope = {
+    messageId,
+    conversationId: randomUUID(),
+    destinationAddress: `rabbitmq://localhost/${exchange(type)}`,
+    messageType: [`urn:message:${exchange(type)}`],
+    message,
+    sentTime: new Date().toISOString(),
+    headers: {},
+    host: { machineName: hostname(), processName: 'node', processId: process.pid },
+  };
+  channel.publish(exchange(type), '', Buffer.from(JSON.stringify(envelope)), {
+    contentType: 'application/vnd.masstransit+json',
+    messageId,
+    persistent: true,
+  });
+  await channel.waitForConfirms();
+}
+
+try {
+  const sessionId = randomUUID();
+  const created = waitFor(['AvatarSessionCreated', 'AvatarSessionFailed'], m => m.sessionId === sessionId);
+  await publish('CreateAvatarSession', { sessionId, callbackUrl });
+  const session = await created;
+  if (session.type !== 'AvatarSessionCreated') {
+    throw new Error(`session failed: ${session.message.errorCode}: ${session.message.reason}`);
+  }
+  console.log(`session ${sessionId}: H5 link ${session.message.h5Link} (expires ${session.message.expiresAt})`);
+
+  const verifiedOrFailed = waitFor(['AvatarAuthVerified', 'AvatarAuthFailed'], m => m.sessionId === sessionId);
+  if (simulated) {
+    // The simulator's H5 page: the person passes, and the browser is sent to the callback URL.
+    const page = await fetch(`${session.message.h5Link}/complete?outcome=success`, { method: 'POST', redirect: 'manual' });
+    console.log(`the simulated person finished the H5 page (HTTP ${page.status})`);
+  } else {
+    // Your own service learns this from its callback URL (or the worker's own receiver, Avatar:Callback).
+    console.log('open the H5 link, finish the page, then press Enter');
+    await new Promise(resolve => process.stdin.once('data', resolve));
+    process.stdin.pause();
+  }
+  await publish('AvatarAuthCompleted', { sessionId });
+  const verification = await verifiedOrFailed;
+  if (verification.type !== 'AvatarAuthVerified') {
+    throw new Error(`verification failed: ${verification.message.errorCode}: ${verification.message.reason}`);
+  }
+  const { groupId } = verification.message;
+  console.log(`verified: group ${groupId}`);
+
+  const submissionId = randomUUID();
+  const outcome = waitFor(['AvatarAssetsApproved', 'AvatarAssetsRejected'], m => m.submissionId === submissionId);
+  await publish('SubmitAvatarAssets', {
+    submissionId,
+    groupId,
+    assets: [
+      { url: 'https://cdn.example/avatars/front.mp4', name: 'front' },
+      { url: 'https://cdn.example/avatars/profile.mp4', name: 'profile' },
+    ],
+    assetType: 'Video',
+  });
+  const review = await outcome;
+  if (review.type === 'AvatarAssetsApproved') {
+    console.log(`approved: ${review.message.assets.map(a => `${a.name} ${a.assetUrl}`).join(', ')}`);
+  } else {
+    console.log(`rejected: ${review.message.errorCode}: ${review.message.reason}`);
+    process.exitCode = 1;
+  }
+} catch (error) {
+  console.error(error.message);
+  process.exitCode = 1;
+} finally {
+  await channel.close();
+  await connection.close();
+}
