@@ -30,6 +30,13 @@ public static class Harness
             .ConfigureServices(s =>
             {
                 s.AddSingleton(events);
+
+                // Started means its queue is bound: an event published right after a command is not lost.
+                s.AddOptions<MassTransitHostOptions>().Configure(o =>
+                {
+                    o.WaitUntilStarted = true;
+                    o.StartTimeout = TimeSpan.FromMinutes(1);
+                });
                 s.AddMassTransit(x =>
                 {
                     x.AddConsumer<EventRecorder>();
