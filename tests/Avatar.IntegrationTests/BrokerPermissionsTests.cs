@@ -63,12 +63,15 @@ public sealed class BrokerPermissionsTests(AvatarFixture fixture) : AvatarTest(f
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => bus.Publish(forged, timeout.Token));
             }
 
+            // Nor forge a person's return from the H5 page (the callback receiver's own message).
             await using (var raw = await asCaller.ConnectAsync())
-            await using (var channel = await raw.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
             {
-                var denied = await Assert.ThrowsAnyAsync<Exception>(async () =>
-                    await channel.BasicPublishAsync($"Avatar.Contracts:{nameof(AvatarAssetsRejected)}", "", "{}"u8.ToArray()));
-                Assert.Contains("ACCESS_REFUSED", denied.ToString());
+                foreach (var exchange in new[] { $"Avatar.Contracts:{nameof(AvatarAssetsRejected)}", "Avatar.Worker.Callback:H5CallbackReceived" })
+                {
+                    await using var channel = await raw.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+                    var denied = await Assert.ThrowsAnyAsync<Exception>(async () => await channel.BasicPublishAsync(exchange, "", "{}"u8.ToArray()));
+                    Assert.Contains("ACCESS_REFUSED", denied.ToString());
+                }
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1));
