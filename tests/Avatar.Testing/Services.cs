@@ -125,18 +125,23 @@ public sealed class Services : IAsyncDisposable
         Path.Combine(Repository.Root, "scripts", "rabbitmq-users.sh"), arguments, password + "\n", ("RABBITMQCTL", string.Join(' ', RabbitMqCtl)));
 
     /// <summary>The same servers, reached on <paramref name="virtualHost"/> as <paramref name="user"/>.</summary>
-    public Services As(string virtualHost, string user, string password) => new()
+    public Services As(string virtualHost, string user, string password) =>
+        WithBroker(AmqpHost, AmqpPort, AmqpNodes, virtualHost, user, password, rabbitContainer);
+
+    /// <summary>The same PostgreSQL, reached through another broker, virtual host or user.</summary>
+    private Services WithBroker(
+        string host, int port, IReadOnlyList<string> nodes, string virtualHost, string user, string password, RabbitMqContainer? rabbit) => new()
     {
         AdminConnectionString = AdminConnectionString,
         PostgresCluster = PostgresCluster,
-        AmqpHost = AmqpHost,
-        AmqpPort = AmqpPort,
+        AmqpHost = host,
+        AmqpPort = port,
         AmqpVirtualHost = virtualHost,
         AmqpUser = user,
         AmqpPassword = password,
-        AmqpNodes = AmqpNodes,
+        AmqpNodes = nodes,
         postgresContainer = postgresContainer,
-        rabbitContainer = rabbitContainer,
+        rabbitContainer = rabbit,
     };
 
     private static async Task<string> RunAsync(string command, string[] arguments, string? input = null, (string Name, string Value)? environment = null)
@@ -164,18 +169,9 @@ public sealed class Services : IAsyncDisposable
     }
 
     /// <summary>The same PostgreSQL, with <paramref name="cluster"/> as the broker.</summary>
-    public Services OnCluster(BrokerCluster cluster) => new()
-    {
-        AdminConnectionString = AdminConnectionString,
-        PostgresCluster = PostgresCluster,
-        AmqpHost = cluster.Nodes[0].Split(':')[0],
-        AmqpPort = int.Parse(cluster.Nodes[0].Split(':')[1], System.Globalization.CultureInfo.InvariantCulture),
-        AmqpVirtualHost = cluster.VirtualHost,
-        AmqpUser = "guest",
-        AmqpPassword = "guest",
-        AmqpNodes = cluster.Nodes,
-        postgresContainer = postgresContainer,
-    };
+    public Services OnCluster(BrokerCluster cluster) => WithBroker(
+        cluster.Nodes[0].Split(':')[0], int.Parse(cluster.Nodes[0].Split(':')[1], System.Globalization.CultureInfo.InvariantCulture),
+        cluster.Nodes, cluster.VirtualHost, "guest", "guest", rabbit: null);
 
     /// <summary>A plain RabbitMQ connection, for playing a publisher or subscriber that does not use MassTransit.</summary>
     public Task<RabbitMQ.Client.IConnection> ConnectAsync() => new RabbitMQ.Client.ConnectionFactory

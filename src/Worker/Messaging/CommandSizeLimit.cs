@@ -42,10 +42,9 @@ internal sealed class CommandSizeLimit(long maxSize, AvatarMetrics metrics, ILog
 
         var reason = $"the command is {size} bytes, more than the {maxSize} bytes this worker accepts";
         var (type, id) = Scan(context.Body.GetBytes());
-        if (id is { } readableId && Refusal(type, readableId, reason) is { } refusal)
+        if (id is { } readableId && await TryRefuseAsync(context, type, readableId, reason))
         {
             logger.LogWarning("Refused a {Size}-byte {MessageType} {Id} unread: larger than {MaxSize} bytes", size, type, readableId, maxSize);
-            await refusal(context);
             return;
         }
 
@@ -60,25 +59,30 @@ internal sealed class CommandSizeLimit(long maxSize, AvatarMetrics metrics, ILog
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("commandSizeLimit").Add("maxSize", maxSize);
 
-    /// <summary>Publishes the failure event that ends the command, as its consumer would for an invalid one.</summary>
-    private Func<ReceiveContext, Task>? Refusal(string? type, (Guid SessionId, Guid SubmissionId) id, string reason)
+    /// <summary>
+    /// Publishes the failure event that ends the command, as its consumer would for an invalid one; false when the
+    /// message is none of the commands, or lacks the id its event needs.
+    /// </summary>
+    private async Task<bool> TryRefuseAsync(ReceiveContext context, string? type, (Guid SessionId, Guid SubmissionId) id, string reason)
     {
         if (type == CreateSession && id.SessionId != Guid.Empty)
         {
-            return context => PublishAsync(context, new AvatarSessionFailed(id.SessionId, AvatarErrorCodes.InvalidRequest, reason));
+            await PublishAsync(context, new AvatarSessionFailed(id.SessionId, AvatarErrorCodes.InvalidRequest, reason));
         }
-
-        if (type == AuthCompleted && id.SessionId != Guid.Empty)
+        else if (type == AuthCompleted && id.SessionId != Guid.Empty)
         {
-            return context => PublishAsync(context, new AvatarAuthFailed(id.SessionId, AvatarErrorCodes.InvalidRequest, reason));
+            await PublishAsync(context, new AvatarAuthFailed(id.SessionId, AvatarErrorCodes.InvalidRequest, reason));
         }
-
-        if (type == SubmitAssets && id.SubmissionId != Guid.Empty)
+        else if (type == SubmitAssets && id.SubmissionId != Guid.Empty)
         {
-            return context => PublishAsync(context, new AvatarAssetsRejected(id.SubmissionId, "", [], [], AvatarErrorCodes.InvalidRequest, reason));
+            await PublishAsync(context, new AvatarAssetsRejected(id.SubmissionId, "", [], [], AvatarErrorCodes.InvalidRequest, reason));
+        }
+        else
+        {
+            return false;
         }
 
-        return null;
+        return true;
     }
 
     private async Task PublishAsync<T>(ReceiveContext context, T outcome)
