@@ -15,65 +15,91 @@ public sealed record BareChainResult(int Items, int Finished, TimeSpan Wall, Tim
 {
     public double Throughput => Finished / Wall.TotalSeconds;
 
+    public double ProcessorMillisecondsPerItem => ProcessorTime.TotalMilliseconds / Math.Max(Finished, 1);
+
     public void Print(TextWriter output, int concurrency) => output.WriteLine(string.Create(
         CultureInfo.InvariantCulture,
         $"baseline: {Throughput:0.0} items/s (bare MassTransit, 3 hops, {Finished}/{Items} items, {concurrency} messages at once per queue), " +
-        $"cpu {ProcessorTime.TotalMilliseconds / Math.Max(Finished, 1):0.00} ms/item, peak RSS {PeakResidentBytes / 1024.0 / 1024.0:0} MiB"));
+        $"cpu {ProcessorMillisecondsPerItem:0.00} ms/item, peak RSS {PeakResidentBytes / 1024.0 / 1024.0:0} MiB"));
 }
 
 /// <summary>
-/// The benchmark's reference: the bare chain in its own process on the same broker, with the same concurrency, fed
-/// the same number of items as the worker gets submissions (after the same warm-up), by a client bus that publishes
-/// them and counts the outcome events, as the worker's benchmark does.
+/// The benchmark's reference: the bare chain in its own process on the same broker, with the same concurrency, and a
+/// client bus that publishes items and counts the outcome events, as the worker's benchmark does. It stays up between
+/// batches, so batches can alternate with the worker's.
 /// </summary>
-internal static class BareChainRun
+internal sealed class BareChainRun : IAsyncDisposable
 {
-    public static async Task<BareChainResult> RunAsync(int items, int concurrency, int warmUp)
-    {
-        await using var services = await Services.StartAsync();
-        var settings = Harness.BrokerSettings(services);
-        settings["Messaging:ConcurrentMessageLimit"] = concurrency.ToString(CultureInfo.InvariantCulture);
-        settings["Logging:LogLevel:Default"] = "Warning";
-        using var chain = WorkerProcess.Start(
-            WorkerProcess.BuildOutput("tests/Avatar.BareChain", "Avatar.BareChain"), settings, Path.Combine(".run", "bench-bare-chain.log"));
-        await chain.WaitUntilStartedAsync(TimeSpan.FromMinutes(2));
+    private readonly ConcurrentDictionary<Guid, byte> done = new();
+    private Services services = null!;
+    private WorkerProcess chain = null!;
+    private IHost client = null!;
 
-        var done = new ConcurrentDictionary<Guid, byte>();
-        using var client = await StartClientAsync(services, done);
+    private BareChainRun()
+    {
+    }
+
+    public static async Task<BareChainRun> StartAsync(int concurrency)
+    {
+        var run = new BareChainRun();
         try
         {
-            var bus = client.Services.GetRequiredService<IBus>();
-            async Task<(int Finished, TimeSpan Wall)> PublishAndWaitAsync(int count)
-            {
-                var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToHashSet();
-                var clock = Stopwatch.StartNew();
-                foreach (var id in ids)
-                {
-                    await bus.Publish(new BareItem(id));
-                }
-
-                while (ids.Count(done.ContainsKey) < count && clock.Elapsed < TimeSpan.FromMinutes(5))
-                {
-                    await Task.Delay(100);
-                }
-
-                return (ids.Count(done.ContainsKey), clock.Elapsed);
-            }
-
-            if (warmUp > 0)
-            {
-                await PublishAndWaitAsync(warmUp);
-            }
-
-            var processorAtStart = chain.ProcessorTime();
-            var (finished, wall) = await PublishAndWaitAsync(items);
-            var result = new BareChainResult(items, finished, wall, chain.ProcessorTime() - processorAtStart, chain.PeakResidentBytes());
-            chain.Stop();
-            return result;
+            run.services = await Services.StartAsync();
+            var settings = Harness.BrokerSettings(run.services);
+            settings["Messaging:ConcurrentMessageLimit"] = concurrency.ToString(CultureInfo.InvariantCulture);
+            settings["Logging:LogLevel:Default"] = "Warning";
+            run.chain = WorkerProcess.Start(
+                WorkerProcess.BuildOutput("tests/Avatar.BareChain", "Avatar.BareChain"), settings, Path.Combine(".run", "bench-bare-chain.log"));
+            await run.chain.WaitUntilStartedAsync(TimeSpan.FromMinutes(2));
+            run.client = await StartClientAsync(run.services, run.done);
         }
-        finally
+        catch
+        {
+            await run.DisposeAsync();
+            throw;
+        }
+
+        return run;
+    }
+
+    /// <summary>Moves <paramref name="items"/> items through the chain and waits for them: the batch's throughput and the chain's processor time.</summary>
+    public async Task<BareChainResult> MeasureAsync(int items)
+    {
+        var bus = client.Services.GetRequiredService<IBus>();
+        var ids = Enumerable.Range(0, items).Select(_ => Guid.NewGuid()).ToHashSet();
+        var processorAtStart = chain.ProcessorTime();
+        var clock = Stopwatch.StartNew();
+        foreach (var id in ids)
+        {
+            await bus.Publish(new BareItem(id));
+        }
+
+        while (ids.Count(done.ContainsKey) < items && clock.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            await Task.Delay(100);
+        }
+
+        return new BareChainResult(items, ids.Count(done.ContainsKey), clock.Elapsed, chain.ProcessorTime() - processorAtStart, chain.PeakResidentBytes());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Any of these may be missing when starting failed half-way.
+        if (client is not null)
         {
             await client.StopAsync();
+            client.Dispose();
+        }
+
+        if (chain is not null)
+        {
+            chain.Stop();
+            chain.Dispose();
+        }
+
+        if (services is not null)
+        {
+            await services.DisposeAsync();
         }
     }
 

@@ -23,6 +23,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
     private Services services = null!;
     private WebApplication simulator = null!;
     private IHost client = null!;
+    private bool warmedUp;
 
     private BenchmarkRun(BenchmarkOptions options) => this.options = options;
 
@@ -76,12 +77,15 @@ public sealed class BenchmarkRun : IAsyncDisposable
         client = await Harness.StartOtherServicesAsync(services, events);
     }
 
+    /// <summary>Publishes a measured batch of <see cref="BenchmarkOptions.Submissions"/> and waits for its outcomes; may be called again for another batch.</summary>
     public async Task<BenchmarkResult> ExecuteAsync()
     {
-        // A warm-up batch first, when asked: what is measured is then a running worker, its code compiled and tiered up.
-        if (options.WarmUp > 0)
+        // A warm-up batch before the first measured one, when asked: what is measured is then a running worker, its code
+        // compiled and tiered up.
+        if (options.WarmUp > 0 && !warmedUp)
         {
             await PublishAndWaitAsync(await Simulator.MintVerifiedGroupAsync(connectionString!), options.WarmUp);
+            warmedUp = true;
         }
 
         var before = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));

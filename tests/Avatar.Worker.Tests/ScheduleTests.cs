@@ -17,7 +17,7 @@ public sealed class ScheduleTests
     {
         // The rules need no database; the context is never opened.
         var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options);
-        schedule = new Schedule(db, Options.Create(new WorkflowOptions()), clock);
+        schedule = new Schedule(db, new DatabaseClock(clock), Options.Create(new WorkflowOptions()), clock);
         schedule.Anchor(DatabaseStart);
     }
 
@@ -43,7 +43,7 @@ public sealed class ScheduleTests
     public void Now_is_refused_before_the_database_clock_is_read()
     {
         var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options);
-        var unsynced = new Schedule(db, Options.Create(new WorkflowOptions()), clock);
+        var unsynced = new Schedule(db, new DatabaseClock(clock), Options.Create(new WorkflowOptions()), clock);
 
         Assert.Throws<InvalidOperationException>(() => unsynced.Now);
     }

@@ -6,6 +6,7 @@ public static class Extensions
     public static IServiceCollection AddScheduling(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DatabaseClock>();
         services.AddScoped<Schedule>();
         services.AddSingleton<PollCapacity>();
         services.AddSingleton<DispatchWakeUps>();

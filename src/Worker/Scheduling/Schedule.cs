@@ -10,7 +10,8 @@ namespace Avatar.Worker.Scheduling;
 /// The schedule as one message's work sees it: the database's clock, claiming and holding rows, and when a row is due
 /// next (exponential backoff with jitter, a Retry-After floor, never past the deadline). One per message (scoped).
 /// </summary>
-public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> options, TimeProvider clock, DispatchWakeUps? wakeUps = null)
+public sealed class Schedule(
+    AvatarDbContext db, DatabaseClock databaseClock, IOptions<WorkflowOptions> options, TimeProvider clock, DispatchWakeUps? wakeUps = null)
 {
     private readonly PollingOptions polling = options.Value.Polling;
     private DateTimeOffset? anchor;
@@ -30,8 +31,12 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
         }
     }
 
-    /// <summary>Reads the database's clock; <see cref="Now"/> then runs from it.</summary>
-    public async Task SyncAsync(CancellationToken cancellationToken) => Anchor(await db.NowAsync(cancellationToken));
+    /// <summary>
+    /// Sets <see cref="Now"/> from the database's clock: the process's recent reading (<see cref="DatabaseClock"/>), or a
+    /// fresh one when there is none.
+    /// </summary>
+    public async Task SyncAsync(CancellationToken cancellationToken) =>
+        Anchor(databaseClock.Recent() ?? databaseClock.Remember(await db.NowAsync(cancellationToken)));
 
     internal void Anchor(DateTimeOffset databaseNow)
     {
@@ -51,7 +56,7 @@ public sealed class Schedule(AvatarDbContext db, IOptions<WorkflowOptions> optio
             return null;
         }
 
-        Anchor(now);
+        Anchor(databaseClock.Remember(now));
         return await db.Set<TRow>().SingleAsync(r => r.Id == id, cancellationToken);
     }
 
