@@ -3,6 +3,7 @@ using Avatar.Persistence;
 using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Consumers;
@@ -14,31 +15,14 @@ public sealed class SubmitAvatarAssetsConsumer(
     public async Task Consume(ConsumeContext<SubmitAvatarAssets> context)
     {
         var command = context.Message;
-        var fingerprint = CommandFingerprint.Of(command);
-        if (await db.Submissions.FindAsync([command.SubmissionId], context.CancellationToken) is { } existing)
-        {
-            if (!CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
-            {
-                logger.LogWarning("Rejected SubmitAvatarAssets {SubmissionId}: the id was already used by a different command", command.SubmissionId);
-                await RejectAsync(context, "submissionId was reused with different content; every submission needs a new submissionId");
-                return;
-            }
-
-            logger.LogInformation("Submission {SubmissionId} already exists ({State}); not submitting it again", existing.Id, existing.State);
-            await context.PublishOutcomeAsync(Outcomes.For(existing));
-            return;
-        }
-
         if (CommandValidation.Validate(command) is { } problem)
         {
-            logger.LogWarning("Rejected SubmitAvatarAssets {SubmissionId}: {Problem}", command.SubmissionId, problem);
             await RejectAsync(context, problem);
             return;
         }
 
         if (!options.Value.AcceptUnknownGroups && !await VerifiedGroup.IsKnownAsync(db, command.GroupId, context.CancellationToken))
         {
-            logger.LogWarning("Rejected SubmitAvatarAssets {SubmissionId}: group {GroupId} was not verified by this worker", command.SubmissionId, command.GroupId);
             await RejectAsync(context, "groupId is not a group this worker verified; verify the person with CreateAvatarSession first");
             return;
         }
@@ -51,26 +35,54 @@ public sealed class SubmitAvatarAssetsConsumer(
             ProjectName = command.ProjectName ?? options.Value.DefaultProjectName,
             AssetType = command.AssetType,
             Assets = command.Assets.Select(a => new SubmittedAsset { Url = a.Url, Name = a.Name }).ToList(),
-            State = SubmissionState.Pending,
-            CommandFingerprint = fingerprint,
+            // The insert itself records that step 3 is about to be sent (see SubmissionSteps.SubmitAsync).
+            State = SubmissionState.Submitting,
+            CommandFingerprint = CommandFingerprint.Of(command),
             CreatedAt = schedule.Now,
         };
         schedule.Claim(submission, schedule.Now + options.Value.ReviewTimeout);
+
+        // Inserted without looking first: a new id (nearly every command) costs one statement, and an id already
+        // stored (a redelivery, a duplicate, a reused id) is found by its primary key.
         db.Submissions.Add(submission);
         if (!await db.TryInsertAsync(context.CancellationToken))
         {
-            logger.LogInformation("Submission {SubmissionId} is already being submitted by another consumer", command.SubmissionId);
+            db.ChangeTracker.Clear();
+            var existing = await db.Submissions.AsNoTracking().SingleAsync(s => s.Id == command.SubmissionId, context.CancellationToken);
+            if (!CommandFingerprint.Matches(existing.CommandFingerprint, submission.CommandFingerprint))
+            {
+                await RejectAsync(context, ReusedId);
+                return;
+            }
+
+            // Nothing is published while the first copy is still working; its own consumer or poll will.
+            logger.LogInformation("Submission {SubmissionId} already exists ({State}); not submitting it again", existing.Id, existing.State);
+            await context.PublishOutcomeAsync(Outcomes.For(existing));
             return;
         }
 
-        var changed = await steps.AdvanceAsync(submission, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, changed ? () => Outcomes.For(submission) : null, logger);
+        await steps.SubmitAsync(submission, context.CancellationToken);
+        await context.SaveAndPublishAsync(db, () => Outcomes.For(submission), logger);
     }
 
-    /// <summary>Refuses the command before anything is stored or sent; the event repeats only ids that passed validation.</summary>
-    private static Task RejectAsync(ConsumeContext<SubmitAvatarAssets> context, string problem) =>
-        context.Publish(
-            new AvatarAssetsRejected(
-                context.Message.SubmissionId, CommandValidation.EchoableGroupId(context.Message), [], [], AvatarErrorCodes.InvalidRequest, problem),
+    private const string ReusedId = "submissionId was reused with different content; every submission needs a new submissionId";
+
+    /// <summary>
+    /// Refuses the command; nothing is stored or sent. When its id is already stored, the refusal names the reuse,
+    /// the caller's real mistake (what was stored passed these checks, so this command differs from it). The event
+    /// repeats only ids that passed validation.
+    /// </summary>
+    private async Task RejectAsync(ConsumeContext<SubmitAvatarAssets> context, string problem)
+    {
+        var command = context.Message;
+        if (problem != ReusedId && await db.Submissions.AnyAsync(s => s.Id == command.SubmissionId, context.CancellationToken))
+        {
+            problem = ReusedId;
+        }
+
+        logger.LogWarning("Rejected SubmitAvatarAssets {SubmissionId}: {Problem}", command.SubmissionId, problem);
+        await context.Publish(
+            new AvatarAssetsRejected(command.SubmissionId, CommandValidation.EchoableGroupId(command), [], [], AvatarErrorCodes.InvalidRequest, problem),
             context.CancellationToken);
+    }
 }

@@ -23,6 +23,9 @@ public sealed class SubmissionSteps(
                 Reject(submission, AvatarErrorCodes.UpstreamError, Schedule.StuckReason);
                 break;
             case SubmissionState.Pending:
+                // Recorded before the call: finding "Submitting" later means nobody knows whether xcompute took it.
+                submission.State = SubmissionState.Submitting;
+                await db.RecordInFlightAsync(submission, schedule, cancellationToken);
                 await SubmitAsync(submission, cancellationToken);
                 break;
             case SubmissionState.Submitting:
@@ -41,12 +44,12 @@ public sealed class SubmissionSteps(
         return submission.State != before;
     }
 
-    private async Task SubmitAsync(AvatarSubmission submission, CancellationToken cancellationToken)
+    /// <summary>
+    /// Step 3 for a submission already stored as <see cref="SubmissionState.Submitting"/> (by
+    /// <see cref="AdvanceAsync"/>, or by the insert of a new one): sends it and applies the answer, to be saved by the caller.
+    /// </summary>
+    public async Task SubmitAsync(AvatarSubmission submission, CancellationToken cancellationToken)
     {
-        // Recorded before the call: finding "Submitting" later means nobody knows whether xcompute took it.
-        submission.State = SubmissionState.Submitting;
-        await db.RecordInFlightAsync(submission, schedule, cancellationToken);
-
         var request = new SubmitAssetsRequest(
             submission.GroupId,
             submission.ProjectName,
