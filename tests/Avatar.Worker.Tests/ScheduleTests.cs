@@ -49,6 +49,21 @@ public sealed class ScheduleTests
     }
 
     [Fact]
+    public async Task A_recent_reading_of_the_database_clock_sets_the_step_clock_without_a_statement()
+    {
+        // "Host=unused" cannot be connected to: a statement would throw.
+        var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused;Timeout=1").Options);
+        var databaseClock = new DatabaseClock(clock);
+        databaseClock.Remember(DatabaseStart);
+        var step = new Schedule(db, databaseClock, Options.Create(new WorkflowOptions()), clock);
+        clock.Now = Start.AddSeconds(5);
+
+        await step.SyncAsync(CancellationToken.None);
+
+        Assert.Equal(DatabaseStart.AddSeconds(5), step.Now);
+    }
+
+    [Fact]
     public void Next_poll_is_the_backoff_with_a_little_jitter()
     {
         var next = schedule.Next(Row(deadline: DatabaseStart.AddMinutes(15), attempts: 1))!.Value;
