@@ -41,7 +41,7 @@ internal static class ConsumeContextExtensions
     public static Task PublishOutcomeAsync(this ConsumeContext context, object? outcome) =>
         outcome is null ? Task.CompletedTask : context.Publish(outcome, context.CancellationToken);
 
-    /// <summary>Inserts a new row; false if another consumer inserted the same key first.</summary>
+    /// <summary>Inserts a new row; false if its key is already stored (earlier, or by a copy of the command racing this one).</summary>
     public static async Task<bool> TryInsertAsync(this AvatarDbContext db, CancellationToken cancellationToken)
     {
         try
