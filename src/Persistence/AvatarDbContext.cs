@@ -27,12 +27,10 @@ public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) :
     /// </remarks>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        ChangeTracker.DetectChanges();
-        FitToColumns();
         var detecting = ChangeTracker.AutoDetectChangesEnabled;
-        ChangeTracker.AutoDetectChangesEnabled = false;
         try
         {
+            DetectOnceAndFitToColumns();
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
         finally
@@ -43,9 +41,16 @@ public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) :
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        ChangeTracker.DetectChanges();
-        FitToColumns();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        var detecting = ChangeTracker.AutoDetectChangesEnabled;
+        try
+        {
+            DetectOnceAndFitToColumns();
+            return base.SaveChanges(acceptAllChangesOnSuccess);
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detecting;
+        }
     }
 
     /// <summary>The length of a string column, as configured.</summary>
@@ -61,37 +66,35 @@ public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) :
     }
 
     /// <summary>The string properties of each entity type that have a length; the model is the same for every context.</summary>
-    private static readonly ConcurrentDictionary<IEntityType, IProperty[]> LimitedStrings = new();
+    private static readonly ConcurrentDictionary<IEntityType, (IProperty Property, int MaxLength)[]> LimitedStrings = new();
 
-    private void FitToColumns()
+    /// <summary>Detects changes, turns automatic detection off for the save (the caller restores it), and cuts strings.</summary>
+    private void DetectOnceAndFitToColumns()
     {
-        var detecting = ChangeTracker.AutoDetectChangesEnabled;
+        ChangeTracker.DetectChanges();
         ChangeTracker.AutoDetectChangesEnabled = false;
-        try
+        foreach (var entry in ChangeTracker.Entries())
         {
-            foreach (var entry in ChangeTracker.Entries())
+            if (entry.State is not (EntityState.Added or EntityState.Modified))
             {
-                if (entry.State is not (EntityState.Added or EntityState.Modified))
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                var values = entry.CurrentValues;
-                foreach (var property in LimitedStrings.GetOrAdd(entry.Metadata, Limited))
+            var values = entry.CurrentValues;
+            foreach (var (property, max) in LimitedStrings.GetOrAdd(entry.Metadata, Limited))
+            {
+                if (values[property] is string { } value && value.Length > max)
                 {
-                    if (values[property] is string { } value && value.Length > property.GetMaxLength())
-                    {
-                        values[property] = value[..property.GetMaxLength()!.Value];
-                    }
+                    values[property] = value[..max];
                 }
             }
         }
-        finally
-        {
-            ChangeTracker.AutoDetectChangesEnabled = detecting;
-        }
     }
 
-    private static IProperty[] Limited(IEntityType type) =>
-        [.. type.GetProperties().Where(p => p.ClrType == typeof(string) && p.GetMaxLength() is not null)];
+    private static (IProperty, int)[] Limited(IEntityType type) =>
+        [.. from property in type.GetProperties()
+            where property.ClrType == typeof(string)
+            let max = property.GetMaxLength()
+            where max is not null
+            select (property, max.Value)];
 }
