@@ -18,9 +18,9 @@ internal sealed class AvatarSubmissionConfiguration : IEntityTypeConfiguration<A
         builder.Property(x => x.TaskStatus).HasMaxLength(64);
         builder.Property(x => x.ErrorCode).HasMaxLength(64);
         builder.Property(x => x.ErrorReason).HasMaxLength(2048);
-        builder.OwnsMany(x => x.Assets, a => a.ToJson("Assets"));
-        builder.OwnsMany(x => x.UsableAssets, a => a.ToJson("UsableAssets"));
-        builder.OwnsMany(x => x.FailedAssets, a => a.ToJson("FailedAssets"));
+        builder.ComplexCollection(x => x.Assets, a => a.ToJson("Assets"));
+        builder.ComplexCollection(x => x.UsableAssets, a => a.ToJson("UsableAssets"));
+        builder.ComplexCollection(x => x.FailedAssets, a => a.ToJson("FailedAssets"));
         builder.HasIndex(x => x.TaskId);
         builder.Property(x => x.CommandFingerprint).HasMaxLength(64);
         PollSchedule.Map(builder);

@@ -190,6 +190,41 @@ namespace Avatar.Persistence.Migrations
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.ComplexCollection(typeof(List<Dictionary<string, object>>), "Assets", "Avatar.Persistence.AvatarSubmission.Assets#SubmittedAsset", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<string>("Name")
+                                .IsRequired();
+
+                            b1.Property<string>("Url")
+                                .IsRequired();
+
+                            b1
+                                .ToJson("Assets")
+                                .HasColumnType("jsonb");
+                        });
+
+                    b.ComplexCollection(typeof(List<Dictionary<string, object>>), "FailedAssets", "Avatar.Persistence.AvatarSubmission.FailedAssets#ReviewedAsset", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<string>("AssetId")
+                                .IsRequired();
+
+                            b1.Property<string>("AssetUrl")
+                                .IsRequired();
+
+                            b1.Property<string>("Name");
+
+                            b1.Property<string>("Status")
+                                .IsRequired();
+
+                            b1
+                                .ToJson("FailedAssets")
+                                .HasColumnType("jsonb");
+                        });
+
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Schedule", "Avatar.Persistence.AvatarSubmission.Schedule#PollSchedule", b1 =>
                         {
                             b1.IsRequired();
@@ -221,6 +256,26 @@ namespace Avatar.Persistence.Migrations
                                 .HasColumnName("UnfinishedAttempts");
                         });
 
+                    b.ComplexCollection(typeof(List<Dictionary<string, object>>), "UsableAssets", "Avatar.Persistence.AvatarSubmission.UsableAssets#ReviewedAsset", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<string>("AssetId")
+                                .IsRequired();
+
+                            b1.Property<string>("AssetUrl")
+                                .IsRequired();
+
+                            b1.Property<string>("Name");
+
+                            b1.Property<string>("Status")
+                                .IsRequired();
+
+                            b1
+                                .ToJson("UsableAssets")
+                                .HasColumnType("jsonb");
+                        });
+
                     b.HasKey("Id");
 
                     b.HasIndex("TaskId");
@@ -246,100 +301,6 @@ namespace Avatar.Persistence.Migrations
                     b.HasKey("GroupId");
 
                     b.ToTable("verified_groups", "avatar");
-                });
-
-            modelBuilder.Entity("Avatar.Persistence.AvatarSubmission", b =>
-                {
-                    b.OwnsMany("Avatar.Persistence.ReviewedAsset", "FailedAssets", b1 =>
-                        {
-                            b1.Property<Guid>("AvatarSubmissionId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAdd();
-
-                            b1.Property<string>("AssetId")
-                                .IsRequired();
-
-                            b1.Property<string>("AssetUrl")
-                                .IsRequired();
-
-                            b1.Property<string>("Name");
-
-                            b1.Property<string>("Status")
-                                .IsRequired();
-
-                            b1.HasKey("AvatarSubmissionId", "__synthesizedOrdinal");
-
-                            b1.ToTable("submissions", "avatar");
-
-                            b1
-                                .ToJson("FailedAssets")
-                                .HasColumnType("jsonb");
-
-                            b1.WithOwner()
-                                .HasForeignKey("AvatarSubmissionId");
-                        });
-
-                    b.OwnsMany("Avatar.Persistence.ReviewedAsset", "UsableAssets", b1 =>
-                        {
-                            b1.Property<Guid>("AvatarSubmissionId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAdd();
-
-                            b1.Property<string>("AssetId")
-                                .IsRequired();
-
-                            b1.Property<string>("AssetUrl")
-                                .IsRequired();
-
-                            b1.Property<string>("Name");
-
-                            b1.Property<string>("Status")
-                                .IsRequired();
-
-                            b1.HasKey("AvatarSubmissionId", "__synthesizedOrdinal");
-
-                            b1.ToTable("submissions", "avatar");
-
-                            b1
-                                .ToJson("UsableAssets")
-                                .HasColumnType("jsonb");
-
-                            b1.WithOwner()
-                                .HasForeignKey("AvatarSubmissionId");
-                        });
-
-                    b.OwnsMany("Avatar.Persistence.SubmittedAsset", "Assets", b1 =>
-                        {
-                            b1.Property<Guid>("AvatarSubmissionId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAdd();
-
-                            b1.Property<string>("Name")
-                                .IsRequired();
-
-                            b1.Property<string>("Url")
-                                .IsRequired();
-
-                            b1.HasKey("AvatarSubmissionId", "__synthesizedOrdinal");
-
-                            b1.ToTable("submissions", "avatar");
-
-                            b1
-                                .ToJson("Assets")
-                                .HasColumnType("jsonb");
-
-                            b1.WithOwner()
-                                .HasForeignKey("AvatarSubmissionId");
-                        });
-
-                    b.Navigation("Assets");
-
-                    b.Navigation("FailedAssets");
-
-                    b.Navigation("UsableAssets");
                 });
 #pragma warning restore 612, 618
         }
