@@ -5,9 +5,6 @@ public sealed record BenchmarkOptions(int Submissions, int Workers, TimeSpan Rev
     /// <summary>More simulator settings (<c>--Simulator:Name=value</c>), after the review duration and latency.</summary>
     public IReadOnlyList<string> SimulatorArguments { get; init; } = [];
 
-    /// <summary>Submissions finished before the measured ones, so that a running worker is measured, not its start.</summary>
-    public int WarmUp { get; init; }
-
     /// <summary>More worker settings, over the production timings.</summary>
     public IReadOnlyDictionary<string, string> WorkerSettings { get; init; } = new Dictionary<string, string>();
 }

@@ -29,6 +29,9 @@ public sealed record BenchmarkResult(
 
     public double BrokerMessagesReceived { get; init; }
 
+    /// <summary>Time the workers' JIT compiler spent compiling methods during the batch (their runtime meter).</summary>
+    public TimeSpan CompilingTime { get; init; }
+
     /// <summary>Every review ended, and none was ever polled by two workers at once.</summary>
     public bool Passed => Finished == Submitted && MaxConcurrentPolls <= 1;
 

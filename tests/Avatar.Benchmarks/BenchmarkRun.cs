@@ -23,7 +23,6 @@ public sealed class BenchmarkRun : IAsyncDisposable
     private Services services = null!;
     private WebApplication simulator = null!;
     private IHost client = null!;
-    private bool warmedUp;
 
     private BenchmarkRun(BenchmarkOptions options) => this.options = options;
 
@@ -80,14 +79,6 @@ public sealed class BenchmarkRun : IAsyncDisposable
     /// <summary>Publishes a measured batch of <see cref="BenchmarkOptions.Submissions"/> and waits for its outcomes; may be called again for another batch.</summary>
     public async Task<BenchmarkResult> ExecuteAsync()
     {
-        // A warm-up batch before the first measured one, when asked: what is measured is then a running worker, its code
-        // compiled and tiered up.
-        if (options.WarmUp > 0 && !warmedUp)
-        {
-            await PublishAndWaitAsync(await Simulator.MintVerifiedGroupAsync(connectionString!), options.WarmUp);
-            warmedUp = true;
-        }
-
         var before = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));
         var requestsBefore = (await Simulator.StatsAsync()).Count("requests");
         var processorAtStart = ProcessorTime();
@@ -115,6 +106,8 @@ public sealed class BenchmarkRun : IAsyncDisposable
             WorkerProcessorTime = processor,
             // The workers' own meters: Npgsql's commands, MassTransit's messages sent or published, and received.
             DatabaseCommands = Measured("db_client_operation_duration_seconds_count"),
+            // The runtime's meter: time its JIT compiler spent compiling methods (a worker still tiering up its code).
+            CompilingTime = TimeSpan.FromSeconds(Measured("dotnet_jit_compilation_time_seconds_total")),
             BrokerMessagesSent = Measured("messaging_masstransit_send_ea_total"),
             BrokerMessagesReceived = Measured("messaging_masstransit_receive_ea_total"),
         };
