@@ -136,31 +136,40 @@ public static class PollScheduleStatements
     }
 
     /// <summary>
-    /// Starts work under a claim: succeeds only while <paramref name="claim"/> is the row's and has not lapsed, and then
-    /// replaces it with <paramref name="hold"/> for another <paramref name="lease"/>, so of two deliveries of one claim
-    /// only the first gets the row. Counts the attempt as unfinished until the step is stored. Returns the database's
-    /// time, or null when the claim is stale.
+    /// Starts work under a claim and reads the row, in one statement: succeeds only while <paramref name="claim"/> is the
+    /// row's and has not lapsed, and then replaces it with <paramref name="hold"/> for another <paramref name="lease"/>, so
+    /// of two deliveries of one claim only the first gets the row. Counts the attempt as unfinished until the step is
+    /// stored. Returns the row, tracked, with <see cref="PollSchedule.NextPollAt"/> at the database's <c>now()</c> plus
+    /// <paramref name="lease"/>; or null when the claim is stale.
     /// </summary>
-    public static async Task<DateTimeOffset?> TryHoldAsync<T>(
+    /// <remarks>
+    /// The hold is the function <c>avatar.hold_&lt;table&gt;</c> (migration <c>HoldReturnsTheRow</c>): PostgreSQL takes no
+    /// <c>UPDATE</c> in the subquery EF Core composes around SQL, but it takes a function that runs one. EF Core reads a
+    /// complex type's columns from such SQL by their default names (<c>Schedule_Deadline</c>), not the names mapped
+    /// (dotnet/efcore#38303), so the schedule's columns are returned under those names too.
+    /// </remarks>
+    public static Task<T?> HoldAsync<T>(
         this AvatarDbContext db, Guid id, Guid claim, Guid hold, TimeSpan lease, CancellationToken cancellationToken)
         where T : class, IScheduled
     {
-        var sql = $"""
-            UPDATE {TableOf<T>(db)}
-            SET "LeaseToken" = @hold, "NextPollAt" = now() + @lease, "UnfinishedAttempts" = "UnfinishedAttempts" + 1
-            WHERE "Id" = @id AND "LeaseToken" = @claim AND "NextPollAt" > now()
-            RETURNING now() AS "Value"
-            """;
-        var held = await db.Database
-            .SqlQueryRaw<DateTimeOffset>(
+        var sql = $"SELECT *, {ScheduleColumnsByDefaultNames} FROM {AvatarDbContext.Schema}.hold_{db.TableName<T>()}(@id, @claim, @hold, @lease)";
+        return db.Set<T>()
+            .FromSqlRaw(
                 sql,
                 new NpgsqlParameter("id", id),
                 new NpgsqlParameter("claim", claim),
                 new NpgsqlParameter("hold", hold),
                 new NpgsqlParameter("lease", lease))
-            .ToListAsync(cancellationToken);
-        return held is [var now] ? now : null;
+            .SingleOrDefaultAsync(cancellationToken);
     }
+
+    private static readonly string ScheduleColumnsByDefaultNames = string.Join(", ",
+        from column in new[]
+        {
+            nameof(PollSchedule.NextPollAt), nameof(PollSchedule.LeaseToken), nameof(PollSchedule.PollAttempts),
+            nameof(PollSchedule.UnfinishedAttempts), nameof(PollSchedule.Deadline), nameof(PollSchedule.TraceParent),
+        }
+        select $"\"{column}\" AS \"{nameof(IScheduled.Schedule)}_{column}\"");
 
     /// <summary>Hands claims that could not be sent back to the schedule, due at once.</summary>
     public static Task<int> ReleaseAsync<T>(this AvatarDbContext db, IReadOnlyCollection<PollClaim> claims, CancellationToken cancellationToken)

@@ -156,6 +156,49 @@ public sealed class PollConsumerTests(AvatarFixture fixture) : AvatarTest(fixtur
         Assert.Equal(0, (await Simulator.StatsAsync()).Count($"create:{CallbackFor(id)}"));
     }
 
+    [Fact]
+    public async Task A_hold_returns_its_row_tracked_with_the_database_time_in_its_lease_and_a_second_hold_of_the_claim_gets_nothing()
+    {
+        // Claimed an hour out, so the worker's dispatcher leaves it to the test.
+        var claim = Guid.NewGuid();
+        var id = Guid.NewGuid();
+        await using (var setup = Fixture.Db())
+        {
+            var now = DateTimeOffset.UtcNow;
+            setup.Add(new AvatarSubmission
+            {
+                Id = id,
+                GroupId = "g-hold",
+                ProjectName = "default",
+                Assets = [new SubmittedAsset { Url = "https://cdn.example/a.mp4", Name = "front" }],
+                State = SubmissionState.InReview,
+                TaskId = "task-hold",
+                CreatedAt = now,
+                UpdatedAt = now,
+                Schedule = { LeaseToken = claim, NextPollAt = now.AddHours(1), Deadline = now.AddHours(2), TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+            });
+            await setup.SaveChangesAsync();
+        }
+
+        var stored = (await FindAsync<AvatarSubmission>(id))!;
+        var lease = TimeSpan.FromSeconds(30);
+        var hold = Guid.NewGuid();
+        await using var db = Fixture.Db();
+
+        var held = await db.HoldAsync<AvatarSubmission>(id, claim, hold, lease, CancellationToken.None);
+        var databaseNow = await db.NowAsync(CancellationToken.None);
+
+        Assert.NotNull(held);
+        Assert.Equal(EntityState.Unchanged, db.Entry(held).State);
+        Assert.Equal(hold, held.Schedule.LeaseToken);
+        Assert.Equal(1, held.Schedule.UnfinishedAttempts);
+        Assert.Equal(stored.Schedule.Deadline, held.Schedule.Deadline);
+        Assert.Equal(stored.Schedule.TraceParent, held.Schedule.TraceParent);
+        Assert.Equal("front", Assert.Single(held.Assets).Name);
+        Assert.InRange(databaseNow - (held.Schedule.NextPollAt!.Value - lease), TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.Null(await db.HoldAsync<AvatarSubmission>(id, claim, Guid.NewGuid(), lease, CancellationToken.None));
+    }
+
     private async Task<int> PollCountAsync(string taskId) => (await Simulator.StatsAsync()).Polls.GetValueOrDefault(taskId)?.Count ?? 0;
 
     /// <summary>Stores a row due now, with a deadline a minute out, as a worker would have left it.</summary>

@@ -51,13 +51,14 @@ public sealed class Schedule(
     public async Task<TRow?> HoldAsync<TRow>(Guid id, Guid claim, CancellationToken cancellationToken)
         where TRow : class, IScheduled
     {
-        if (await db.TryHoldAsync<TRow>(id, claim, Guid.NewGuid(), polling.Lease, cancellationToken) is not { } now)
+        if (await db.HoldAsync<TRow>(id, claim, Guid.NewGuid(), polling.Lease, cancellationToken) is not { } row)
         {
             return null;
         }
 
-        Anchor(databaseClock.Remember(now));
-        return await db.Set<TRow>().SingleAsync(r => r.Id == id, cancellationToken);
+        // The hold set NextPollAt to the database's now() plus the lease: the row tells the database's time.
+        Anchor(databaseClock.Remember(row.Schedule.NextPollAt!.Value - polling.Lease));
+        return row;
     }
 
     /// <summary>Claims a row the caller is about to work on (a new row, or one a command restarts), so no dispatcher takes it meanwhile.</summary>
