@@ -1,0 +1,70 @@
+using Avatar.IntegrationTests.Infrastructure;
+using Avatar.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace Avatar.IntegrationTests;
+
+/// <summary>Rows stored by an earlier version read back after the migrations of a later one.</summary>
+public sealed class MigrationTests(AvatarFixture fixture) : AvatarTest(fixture)
+{
+    [Fact]
+    public async Task Asset_lists_stored_as_owned_entities_as_null_or_left_out_read_back_as_lists()
+    {
+        var database = $"avatar_migration_{Guid.NewGuid():N}";
+        var connectionString = await Fixture.Services.CreateDatabaseAsync(database);
+        try
+        {
+            var options = new DbContextOptionsBuilder<AvatarDbContext>()
+                .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", AvatarDbContext.Schema))
+                .Options;
+            var approved = Guid.NewGuid();
+            var pending = Guid.NewGuid();
+            await using (var before = new AvatarDbContext(options))
+            {
+                // The schema as the version before complex collections left it; its lists were nullable jsonb.
+                await before.GetService<IMigrator>().MigrateAsync("20261129113505_SessionCallbackAt");
+                await before.Database.ExecuteSqlAsync($$"""
+                    INSERT INTO avatar.submissions ("Id", "GroupId", "ProjectName", "AssetType", "State", "Assets", "UsableAssets", "FailedAssets",
+                        "CreatedAt", "UpdatedAt", "PollAttempts", "UnfinishedAttempts", "Deadline")
+                    VALUES
+                        ({{approved}}, 'g', 'p', 'Video', 'Approved', '[{"Url": "https://cdn.example/a.mp4", "Name": "front"}]'::jsonb,
+                         '[{"AssetId": "a1", "AssetUrl": "asset://a1", "Name": "front", "Status": "Active"}]'::jsonb, NULL, now(), now(), 0, 0, now()),
+                        ({{pending}}, 'g', 'p', 'Video', 'Pending', '[]'::jsonb, NULL, NULL, now(), now(), 0, 0, now())
+                    """);
+            }
+
+            await using var after = new AvatarDbContext(options);
+            await after.Database.MigrateAsync();
+
+            // A row inserted without its lists gets the columns' default: an empty list.
+            var inserted = Guid.NewGuid();
+            await after.Database.ExecuteSqlAsync($"""
+                INSERT INTO avatar.submissions ("Id", "GroupId", "ProjectName", "AssetType", "State", "CreatedAt", "UpdatedAt", "PollAttempts", "UnfinishedAttempts", "Deadline")
+                VALUES ({inserted}, 'g', 'p', 'Video', 'Pending', now(), now(), 0, 0, now())
+                """);
+
+            var rows = await after.Submissions.ToDictionaryAsync(s => s.Id);
+            var asset = Assert.Single(rows[approved].Assets);
+            Assert.Equal(("https://cdn.example/a.mp4", "front"), (asset.Url, asset.Name));
+            var usable = Assert.Single(rows[approved].UsableAssets);
+            Assert.Equal(("a1", "asset://a1", "front", "Active"), (usable.AssetId, usable.AssetUrl, usable.Name, usable.Status));
+            Assert.Empty(rows[approved].FailedAssets);
+            Assert.Empty(rows[pending].Assets);
+            Assert.Empty(rows[pending].UsableAssets);
+            Assert.Empty(rows[inserted].Assets);
+            Assert.Empty(rows[inserted].FailedAssets);
+
+            // And a list set later is stored.
+            rows[pending].FailedAssets = [new ReviewedAsset { AssetId = "a2", AssetUrl = "asset://a2", Status = "Failed" }];
+            await after.SaveChangesAsync();
+            await using var reread = new AvatarDbContext(options);
+            Assert.Equal("a2", Assert.Single((await reread.Submissions.SingleAsync(s => s.Id == pending)).FailedAssets).AssetId);
+        }
+        finally
+        {
+            await Fixture.Services.DropDatabaseAsync(database);
+        }
+    }
+}
