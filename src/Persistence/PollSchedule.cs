@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Npgsql;
@@ -152,7 +153,7 @@ public static class PollScheduleStatements
         this AvatarDbContext db, Guid id, Guid claim, Guid hold, TimeSpan lease, CancellationToken cancellationToken)
         where T : class, IScheduled
     {
-        var sql = $"SELECT *, {ScheduleColumnsByDefaultNames} FROM {AvatarDbContext.Schema}.hold_{db.TableName<T>()}(@id, @claim, @hold, @lease)";
+        var sql = HoldQueries.GetOrAdd(typeof(T), _ => HoldQuery<T>(db));
         return db.Set<T>()
             .FromSqlRaw(
                 sql,
@@ -163,13 +164,18 @@ public static class PollScheduleStatements
             .SingleOrDefaultAsync(cancellationToken);
     }
 
-    private static readonly string ScheduleColumnsByDefaultNames = string.Join(", ",
-        from column in new[]
-        {
-            nameof(PollSchedule.NextPollAt), nameof(PollSchedule.LeaseToken), nameof(PollSchedule.PollAttempts),
-            nameof(PollSchedule.UnfinishedAttempts), nameof(PollSchedule.Deadline), nameof(PollSchedule.TraceParent),
-        }
-        select $"\"{column}\" AS \"{nameof(IScheduled.Schedule)}_{column}\"");
+    private static readonly ConcurrentDictionary<Type, string> HoldQueries = new();
+
+    /// <summary>The hold's query for <typeparamref name="T"/>, its schedule columns also under EF's default names, all read from the model.</summary>
+    private static string HoldQuery<T>(AvatarDbContext db)
+        where T : class, IScheduled
+    {
+        var schedule = db.Model.FindEntityType(typeof(T))!.FindComplexProperty(nameof(IScheduled.Schedule))!;
+        var aliases = string.Join(", ",
+            from column in schedule.ComplexType.GetProperties()
+            select $"\"{column.GetColumnName()}\" AS \"{schedule.Name}_{column.Name}\"");
+        return $"SELECT *, {aliases} FROM {AvatarDbContext.Schema}.hold_{db.TableName<T>()}(@id, @claim, @hold, @lease)";
+    }
 
     /// <summary>Hands claims that could not be sent back to the schedule, due at once.</summary>
     public static Task<int> ReleaseAsync<T>(this AvatarDbContext db, IReadOnlyCollection<PollClaim> claims, CancellationToken cancellationToken)
