@@ -9,7 +9,7 @@ namespace Avatar.Benchmarks;
 /// and with no xcompute latency by default, with the same concurrency and no request budget (the budget caps xcompute
 /// calls, not the worker's work). Both run side by side on the same broker, in batches that alternate: first warm-up
 /// batches, until the worker has tiered up its code (<see cref="IsWarm"/>, at most <c>--warm-up 12</c> of them), then
-/// <c>--rounds 3</c> measured batches of each, whose medians are compared: the machine is shared, and a burst of load
+/// <c>--rounds 5</c> measured batches of each, whose medians are compared: the machine is shared, and a burst of load
 /// from elsewhere then falls on one batch of one side, not on everything one side measured.
 /// </summary>
 internal static class Baseline
@@ -19,7 +19,7 @@ internal static class Baseline
         var submissions = settings.GetValue("submissions", 2000);
         var concurrency = settings.GetValue("concurrency", 8);
         var warmUps = settings.GetValue("warm-up", 12);
-        var rounds = Math.Max(settings.GetValue("rounds", 3), 1);
+        var rounds = Math.Max(settings.GetValue("rounds", 5), 1);
         var options = new BenchmarkOptions(
             submissions,
             Workers: 1,

@@ -48,7 +48,7 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         }
         finally
         {
-            await Fixture.Services.StartDatabaseAsync();
+            await Fixture.StartDatabaseAsync();
         }
 
         await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK, seconds: 60);

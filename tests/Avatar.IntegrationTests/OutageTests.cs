@@ -33,7 +33,7 @@ public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
         }
         finally
         {
-            await Fixture.Services.StartDatabaseAsync();
+            await Fixture.StartDatabaseAsync();
         }
 
         foreach (var submission in submissions)

@@ -42,6 +42,9 @@ public sealed class WorkerInstance : IAsyncDisposable
         return instance;
     }
 
+    /// <summary>The instance's services, for a test that needs what the worker itself uses (its database context).</summary>
+    public IServiceProvider Services => host.Services;
+
     /// <summary>Where this instance serves its health and metrics endpoints.</summary>
     public Uri BaseAddress => new(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 

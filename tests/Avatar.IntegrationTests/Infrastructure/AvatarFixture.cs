@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 
 namespace Avatar.IntegrationTests.Infrastructure;
 
@@ -101,6 +102,18 @@ public sealed class AvatarFixture : IAsyncLifetime
     {
         var leaks = Logs.Holding([apiKey, .. await Simulator.TokensAsync()]);
         Assert.True(leaks.Count == 0, $"{leaks.Count} log line(s) hold a secret, the first: {leaks.FirstOrDefault()}");
+    }
+
+    /// <summary>
+    /// Brings PostgreSQL back after <see cref="Services.StopDatabaseAsync"/>. The connections this run's own helpers
+    /// (<see cref="Db"/>, minting a group) pooled died with the server and are dropped here, since the helpers do not
+    /// retry. The worker's pool is left as it is: riding out its dead connections is part of what an outage test tests.
+    /// </summary>
+    public async Task StartDatabaseAsync()
+    {
+        await Services.StartDatabaseAsync();
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        NpgsqlConnection.ClearPool(connection);
     }
 
     public AvatarDbContext Db() =>
