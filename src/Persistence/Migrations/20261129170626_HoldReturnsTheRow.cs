@@ -10,22 +10,25 @@ namespace Avatar.Persistence.Migrations
     /// </summary>
     public partial class HoldReturnsTheRow : Migration
     {
-        private static readonly string[] Tables = ["sessions", "submissions"];
+        internal static readonly string[] Tables = ["sessions", "submissions"];
+
+        /// <summary>The hold of <paramref name="table"/> as this migration created it (a SQL function).</summary>
+        internal static string Function(string table) => $"""
+            CREATE FUNCTION avatar.hold_{table}(row_id uuid, claim uuid, hold uuid, lease interval)
+            RETURNS SETOF avatar.{table} LANGUAGE sql VOLATILE AS $$
+                UPDATE avatar.{table}
+                SET "LeaseToken" = hold, "NextPollAt" = now() + lease, "UnfinishedAttempts" = "UnfinishedAttempts" + 1
+                WHERE "Id" = row_id AND "LeaseToken" = claim AND "NextPollAt" > now()
+                RETURNING *
+            $$
+            """;
 
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             foreach (var table in Tables)
             {
-                migrationBuilder.Sql($"""
-                    CREATE FUNCTION avatar.hold_{table}(row_id uuid, claim uuid, hold uuid, lease interval)
-                    RETURNS SETOF avatar.{table} LANGUAGE sql VOLATILE AS $$
-                        UPDATE avatar.{table}
-                        SET "LeaseToken" = hold, "NextPollAt" = now() + lease, "UnfinishedAttempts" = "UnfinishedAttempts" + 1
-                        WHERE "Id" = row_id AND "LeaseToken" = claim AND "NextPollAt" > now()
-                        RETURNING *
-                    $$
-                    """);
+                migrationBuilder.Sql(Function(table));
             }
         }
 
