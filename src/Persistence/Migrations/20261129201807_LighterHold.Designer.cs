@@ -13,8 +13,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Avatar.Persistence.Migrations
 {
     [DbContext(typeof(AvatarDbContext))]
-    [Migration("20261129201807_HoldPlansOnce")]
-    partial class HoldPlansOnce
+    [Migration("20261129201807_LighterHold")]
+    partial class LighterHold
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
