@@ -159,27 +159,7 @@ public sealed class PollConsumerTests(AvatarFixture fixture) : AvatarTest(fixtur
     [Fact]
     public async Task A_hold_returns_its_row_tracked_with_the_database_time_in_its_lease_and_a_second_hold_of_the_claim_gets_nothing()
     {
-        // Claimed an hour out, so the worker's dispatcher leaves it to the test.
-        var claim = Guid.NewGuid();
-        var id = Guid.NewGuid();
-        await using (var setup = Fixture.Db())
-        {
-            var now = DateTimeOffset.UtcNow;
-            setup.Add(new AvatarSubmission
-            {
-                Id = id,
-                GroupId = "g-hold",
-                ProjectName = "default",
-                Assets = [new SubmittedAsset { Url = "https://cdn.example/a.mp4", Name = "front" }],
-                State = SubmissionState.InReview,
-                TaskId = "task-hold",
-                CreatedAt = now,
-                UpdatedAt = now,
-                Schedule = { LeaseToken = claim, NextPollAt = now.AddHours(1), Deadline = now.AddHours(2), TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
-            });
-            await setup.SaveChangesAsync();
-        }
-
+        var (id, claim) = await InsertClaimedAsync();
         var stored = (await FindAsync<AvatarSubmission>(id))!;
         var lease = TimeSpan.FromSeconds(30);
         var hold = Guid.NewGuid();
@@ -197,6 +177,43 @@ public sealed class PollConsumerTests(AvatarFixture fixture) : AvatarTest(fixtur
         Assert.Equal("front", Assert.Single(held.Assets).Name);
         Assert.InRange(databaseNow - (held.Schedule.NextPollAt!.Value - lease), TimeSpan.Zero, TimeSpan.FromSeconds(5));
         Assert.Null(await db.HoldAsync<AvatarSubmission>(id, claim, Guid.NewGuid(), lease, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_hold_commits_without_waiting_for_the_write_ahead_log_to_reach_disk()
+    {
+        var (id, claim) = await InsertClaimedAsync();
+        await using var db = Fixture.Db();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+
+        Assert.NotNull(await db.HoldAsync<AvatarSubmission>(id, claim, Guid.NewGuid(), TimeSpan.FromSeconds(30), CancellationToken.None));
+
+        // What the transaction that ran the hold commits with (the hold alone is one such transaction).
+        var setting = await db.Database.SqlQuery<string>($"""SELECT current_setting('synchronous_commit') AS "Value" """).ToListAsync();
+        Assert.Equal("off", Assert.Single(setting));
+        await transaction.RollbackAsync();
+    }
+
+    /// <summary>Stores a submission in review, claimed an hour out (so the worker's dispatcher leaves it to the test).</summary>
+    private async Task<(Guid Id, Guid Claim)> InsertClaimedAsync()
+    {
+        var (id, claim) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var setup = Fixture.Db();
+        var now = DateTimeOffset.UtcNow;
+        setup.Add(new AvatarSubmission
+        {
+            Id = id,
+            GroupId = "g-hold",
+            ProjectName = "default",
+            Assets = [new SubmittedAsset { Url = "https://cdn.example/a.mp4", Name = "front" }],
+            State = SubmissionState.InReview,
+            TaskId = "task-hold",
+            CreatedAt = now,
+            UpdatedAt = now,
+            Schedule = { LeaseToken = claim, NextPollAt = now.AddHours(1), Deadline = now.AddHours(2), TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+        });
+        await setup.SaveChangesAsync();
+        return (id, claim);
     }
 
     private async Task<int> PollCountAsync(string taskId) => (await Simulator.StatsAsync()).Polls.GetValueOrDefault(taskId)?.Count ?? 0;
