@@ -28,8 +28,12 @@ public sealed class VerifiedGroup
             $"""INSERT INTO avatar.verified_groups ("GroupId", "SessionId", "VerifiedAt") VALUES ({groupId}, {sessionId}, now()) ON CONFLICT ("GroupId") DO NOTHING""",
             cancellationToken);
 
+    private static readonly Func<AvatarDbContext, string, CancellationToken, Task<bool>> IsKnown =
+        EF.CompileAsyncQuery((AvatarDbContext db, string groupId, CancellationToken _) => db.VerifiedGroups.Any(g => g.GroupId == groupId));
+
+    /// <summary>Whether <paramref name="groupId"/> was verified; every submission asks, so the query is compiled once.</summary>
     public static Task<bool> IsKnownAsync(AvatarDbContext db, string groupId, CancellationToken cancellationToken) =>
-        db.VerifiedGroups.AnyAsync(g => g.GroupId == groupId, cancellationToken);
+        IsKnown(db, groupId, cancellationToken);
 
     internal static void Map(EntityTypeBuilder<VerifiedGroup> builder)
     {

@@ -21,7 +21,6 @@ internal sealed class AvatarSubmissionConfiguration : IEntityTypeConfiguration<A
         builder.ComplexCollection(x => x.Assets, a => a.ToJson("Assets"));
         builder.ComplexCollection(x => x.UsableAssets, a => a.ToJson("UsableAssets"));
         builder.ComplexCollection(x => x.FailedAssets, a => a.ToJson("FailedAssets"));
-        builder.HasIndex(x => x.TaskId);
         builder.Property(x => x.CommandFingerprint).HasMaxLength(64);
         PollSchedule.Map(builder);
     }

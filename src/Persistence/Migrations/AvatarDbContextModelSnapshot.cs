@@ -278,8 +278,6 @@ namespace Avatar.Persistence.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("TaskId");
-
                     b.HasIndex("UpdatedAt")
                         .HasFilter("\"NextPollAt\" IS NULL");
 
