@@ -27,6 +27,9 @@ public sealed record BenchmarkResult(
     /// <summary>Processor milliseconds the workers spent per finished review.</summary>
     public double ProcessorMillisecondsPerReview => WorkerProcessorTime.TotalMilliseconds / Math.Max(Finished, 1);
 
+    /// <summary>PostgreSQL's processor time over the same span, when it runs on this machine.</summary>
+    public TimeSpan? DatabaseProcessorTime { get; init; }
+
     public double BrokerMessagesReceived { get; init; }
 
     /// <summary>Time the workers' JIT compiler spent compiling methods during the batch (their runtime meter).</summary>
@@ -68,7 +71,10 @@ public sealed record BenchmarkResult(
                 $"  per review               {DatabaseCommands / Finished:0.0} database commands, {BrokerMessagesSent / Finished:0.0} messages sent or published, {BrokerMessagesReceived / Finished:0.0} received (workers' meters)"));
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cpu                      {ProcessorMillisecondsPerReview:0.00} ms/review (worker processes)"));
+        var database = DatabaseProcessorTime is { } time
+            ? string.Create(CultureInfo.InvariantCulture, $", {time.TotalMilliseconds / Math.Max(Finished, 1):0.00} ms/review (PostgreSQL)")
+            : "";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cpu                      {ProcessorMillisecondsPerReview:0.00} ms/review (worker processes){database}"));
         output.WriteLine($"  worker peak RSS          {string.Join(", ", WorkerPeakResidentBytes.Select(b => $"{b / 1024.0 / 1024.0:0} MiB"))}");
         output.WriteLine(Passed ? "  result                   PASS" : "  result                   FAIL (unfinished reviews or overlapping polls)");
     }

@@ -82,9 +82,11 @@ public sealed class BenchmarkRun : IAsyncDisposable
         var before = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));
         var requestsBefore = (await Simulator.StatsAsync()).Count("requests");
         var processorAtStart = ProcessorTime();
+        var databaseAtStart = DatabaseProcesses.ProcessorTime();
         var groupId = await Simulator.MintVerifiedGroupAsync(connectionString!);
         var (published, finished, wall) = await PublishAndWaitAsync(groupId, options.Submissions);
         var processor = ProcessorTime() - processorAtStart;
+        var database = DatabaseProcesses.ProcessorTime() - databaseAtStart;
         var stats = await Simulator.StatsAsync();
         var metrics = await MetricsScrape.SumAsync(workers.Select(w => w.BaseAddress!));
         double Measured(string name) => metrics.GetValueOrDefault(name) - before.GetValueOrDefault(name);
@@ -104,6 +106,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
         {
             Lateness = Lateness(reviews, published.Keys.ToHashSet()),
             WorkerProcessorTime = processor,
+            DatabaseProcessorTime = database,
             // The workers' own meters: Npgsql's commands, MassTransit's messages sent or published, and received.
             DatabaseCommands = Measured("db_client_operation_duration_seconds_count"),
             // The runtime's meter: time its JIT compiler spent compiling methods (a worker still tiering up its code).
