@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
 namespace Avatar.Persistence;
 
@@ -27,12 +28,10 @@ public static class Extensions
         {
             var connectionString = provider.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)
                 ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not configured.");
-            options.UseNpgsql(WithStatementReuse(connectionString), npgsql => npgsql
-                .MigrationsHistoryTable("__EFMigrationsHistory", AvatarDbContext.Schema)
-
-                // Rides out a short blip (a dropped connection, a restarting server) inside one statement, about 15 s in all;
-                // longer outages are the message retries' to ride out. Safe because every save is conditioned on a lease
-                // token that the save itself does not change, so repeating a save whose commit went unacknowledged matches again.
+            // Rides out a short blip (a dropped connection, a restarting server) inside one statement, about 15 s in all;
+            // longer outages are the message retries' to ride out. Safe because every save is conditioned on a lease
+            // token that the save itself does not change, so repeating a save whose commit went unacknowledged matches again.
+            options.UseAvatarDatabase(WithStatementReuse(connectionString), npgsql => npgsql
                 .EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(10), errorCodesToAdd: null));
 
             // A failing command surfaces as an exception where it is handled (and logged once there); at Error level EF
@@ -42,6 +41,22 @@ public static class Extensions
 
         services.AddHostedService<DatabaseMigrator>();
         return services;
+    }
+
+    /// <summary>
+    /// PostgreSQL at <paramref name="connectionString"/>, with what a context that applies or scaffolds migrations needs:
+    /// their history kept in the worker's schema. The worker, the migration scaffolder and the tests that migrate all
+    /// configure it here; <paramref name="npgsql"/> adds settings of the caller's own.
+    /// </summary>
+    public static TBuilder UseAvatarDatabase<TBuilder>(this TBuilder options, string connectionString, Action<NpgsqlDbContextOptionsBuilder>? npgsql = null)
+        where TBuilder : DbContextOptionsBuilder
+    {
+        options.UseNpgsql(connectionString, o =>
+        {
+            o.MigrationsHistoryTable("__EFMigrationsHistory", AvatarDbContext.Schema);
+            npgsql?.Invoke(o);
+        });
+        return options;
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ public sealed class MigrationTests(AvatarFixture fixture) : AvatarTest(fixture)
         try
         {
             var options = new DbContextOptionsBuilder<AvatarDbContext>()
-                .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", AvatarDbContext.Schema))
+                .UseAvatarDatabase(connectionString)
                 .Options;
             var approved = Guid.NewGuid();
             var pending = Guid.NewGuid();

@@ -21,7 +21,7 @@ while (!File.Exists(Path.Combine(root, "Worker.sln")))
 
 // The model alone is needed; no connection is opened.
 var options = new DbContextOptionsBuilder<AvatarDbContext>()
-    .UseNpgsql("Host=localhost", npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", AvatarDbContext.Schema))
+    .UseAvatarDatabase("Host=localhost")
     .Options;
 await using var context = new AvatarDbContext(options);
 
