@@ -33,9 +33,9 @@ public sealed class DatabaseSettingsTests(AvatarFixture fixture) : AvatarTest(fi
     }
 
     /// <summary>
-    /// A rolling upgrade: a newer instance's migration adds a column while this one runs. The hold reads the row through a
-    /// function returning the table's row type, so its prepared statement's result changes; PostgreSQL then refuses it
-    /// ("cached plan must not change result type") until it is prepared again. The hold must go on working.
+    /// A rolling upgrade: a newer instance's migration adds a column while this one runs. A prepared <c>SELECT *</c> from
+    /// the table would then be refused ("cached plan must not change result type"); the hold reads the row through its
+    /// function, whose prepared projection keeps the columns it was prepared with, and must go on working.
     /// </summary>
     [Fact]
     public async Task A_prepared_hold_keeps_working_after_a_migration_adds_a_column()
