@@ -79,8 +79,11 @@ internal sealed class BareChainRun : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        return new BareChainResult(items, ids.Count(done.ContainsKey), clock.Elapsed, chain.ProcessorTime() - processorAtStart, chain.PeakResidentBytes());
+        return new BareChainResult(items, ids.Count(done.ContainsKey), clock.Elapsed, chain.ProcessorTime() - processorAtStart, PeakResidentBytes());
     }
+
+    /// <summary>The bare chain's peak resident memory so far.</summary>
+    public long PeakResidentBytes() => chain.PeakResidentBytes();
 
     public async ValueTask DisposeAsync()
     {

@@ -35,6 +35,10 @@ internal static class Baseline
         await using (var bare = await BareChainRun.StartAsync(concurrency))
         await using (var run = await BenchmarkRun.StartAsync(options))
         {
+            // What each process holds once started, before its first message: the floor under its peak.
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  started: worker {Mebibytes(run.WorkerPeakResidentBytes()[0]):0} MiB, baseline {Mebibytes(bare.PeakResidentBytes()):0} MiB (peak RSS before the first message)"));
             for (var batch = 1; batch <= warmUps; batch++)
             {
                 await bare.MeasureAsync(submissions);
@@ -68,7 +72,7 @@ internal static class Baseline
             CultureInfo.InvariantCulture,
             $"throughput {worker.Throughput:0.0} reviews/s ({worker.Throughput / reference.Throughput:0%} of baseline), " +
             $"cpu {worker.ProcessorMillisecondsPerReview:0.00} ms/review ({worker.ProcessorMillisecondsPerReview / reference.ProcessorMillisecondsPerItem:0.0}x), " +
-            $"peak RSS {rss / 1024.0 / 1024.0:0} MiB ({(double)rss / reference.PeakResidentBytes:0.00}x)"));
+            $"peak RSS {Mebibytes(rss):0} MiB ({(double)rss / reference.PeakResidentBytes:0.00}x)"));
         return workerResults.All(r => r.Passed) && bareResults.All(r => r.Finished == r.Items) ? 0 : 1;
     }
 
@@ -78,4 +82,6 @@ internal static class Baseline
     /// measured is its start.
     /// </summary>
     private static bool IsWarm(BenchmarkResult batch) => batch.CompilingTime < batch.Wall * 0.05;
+
+    private static double Mebibytes(long bytes) => bytes / 1024.0 / 1024.0;
 }

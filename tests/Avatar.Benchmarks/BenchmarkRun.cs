@@ -102,7 +102,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
             PollsPerReview: reviewPolls.Select(p => p.Count).ToList(),
             MaxConcurrentPolls: reviewPolls.Count == 0 ? 0 : reviewPolls.Max(p => p.MaxConcurrent),
             XComputeRequests: stats.Count("requests") - requestsBefore,
-            WorkerPeakResidentBytes: workers.Select(w => w.PeakResidentBytes()).ToList())
+            WorkerPeakResidentBytes: WorkerPeakResidentBytes())
         {
             Lateness = Lateness(reviews, published.Keys.ToHashSet()),
             WorkerProcessorTime = processor,
@@ -164,6 +164,9 @@ public sealed class BenchmarkRun : IAsyncDisposable
 
         return (published, finished, clock.Elapsed);
     }
+
+    /// <summary>Each worker's peak resident memory so far.</summary>
+    public IReadOnlyList<long> WorkerPeakResidentBytes() => workers.Select(w => w.PeakResidentBytes()).ToList();
 
     /// <summary>The workers' processor time together, user and system.</summary>
     private TimeSpan ProcessorTime() => workers.Aggregate(TimeSpan.Zero, (sum, w) => sum + w.ProcessorTime());
