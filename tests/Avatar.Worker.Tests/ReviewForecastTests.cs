@@ -19,17 +19,17 @@ public sealed class ReviewForecastTests
     {
         var forecast = ReviewForecast.End(Submitted, At(2, 18, estimate: 20), previous: null);
 
-        Assert.Equal(new Forecast(Submitted.AddSeconds(20), FromEstimate: true), forecast);
+        Assert.Equal(new Forecast(Submitted.AddSeconds(20), Submitted.AddSeconds(20), FromEstimate: true), forecast);
     }
 
     [Fact]
     public void Linear_progress_gives_the_end_at_its_rate_since_the_last_poll()
     {
-        // 10 -> 30 in the first 5 s, 30 -> 50 in the next 5 s: 4 points a second, 50 to go, at 22.5 s; and the late
-        // side of the uncertainty, 15% of the 10 s so far.
+        // 10 -> 30 in the first 5 s, 30 -> 50 in the next 5 s: 4 points a second, 50 to go, at 22.5 s; give or take
+        // 15% of the 10 s so far, and the poll at the late side.
         var forecast = ReviewForecast.End(Submitted, At(10, 50), At(5, 30));
 
-        Assert.Equal(new Forecast(Submitted.AddSeconds(24), FromEstimate: false), forecast);
+        Assert.Equal(new Forecast(Submitted.AddSeconds(21), Submitted.AddSeconds(24), FromEstimate: false), forecast);
     }
 
     [Fact]
@@ -77,16 +77,16 @@ public sealed class ReviewForecastTests
         // not at the end the plateau's slow rate would predict.
         var forecast = ReviewForecast.End(Submitted, At(20.1, 90, estimate: 20), At(0, 10));
 
-        Assert.Equal(new Forecast(Submitted.AddSeconds(20.1), FromEstimate: true), forecast);
+        Assert.Equal(new Forecast(Submitted.AddSeconds(20.1), Submitted.AddSeconds(20.1), FromEstimate: true), forecast);
     }
 
     [Fact]
     public void An_overrun_estimate_gives_way_to_the_progress()
     {
-        // The estimate said 20 s; at 30 s the review is at 70 and moved 2 points a second: 15 s to go, + 4.5 s margin.
+        // The estimate said 20 s; at 30 s the review is at 70 and moved 2 points a second: 15 s to go, ± 4.5 s.
         var forecast = ReviewForecast.End(Submitted, At(30, 70, estimate: 20), At(25, 60));
 
-        Assert.Equal(new Forecast(Submitted.AddSeconds(49.5), FromEstimate: false), forecast);
+        Assert.Equal(new Forecast(Submitted.AddSeconds(40.5), Submitted.AddSeconds(49.5), FromEstimate: false), forecast);
     }
 
     [Fact]
@@ -117,15 +117,42 @@ public sealed class ReviewForecastTests
     }
 
     [Fact]
-    public void A_prediction_from_progress_alone_never_waits_longer_than_the_backoff()
+    public void A_prediction_from_progress_alone_waits_no_longer_than_the_backoff_while_its_early_side_is_within_it()
     {
-        // Progress 12 two seconds in predicts the end 88 s later; the backoff after one poll says 3 s.
+        // Progress 45 two seconds in: 17.5 points a second, 55 to go, the end 3.14 s away give or take 0.3 s. Only the
+        // late side lies past the backoff's next wait after one poll (3 s): the backoff's poll stands.
+        var (schedule, row) = ReviewInProgress(PollingStrategy.Adaptive);
+        row.Schedule.PollAttempts = 1;
+
+        Assert.True(schedule.TryPollReview(row, Submitted, At(2, 45), previous: null));
+
+        Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds, 3.0, 3.11);
+    }
+
+    [Fact]
+    public void A_prediction_from_progress_alone_skips_a_backoff_poll_surely_too_early_but_never_two()
+    {
+        // Progress 12 two seconds in: the end 88 s away, give or take 0.3 s. The backoff's next poll (3 s) is surely
+        // too early and is skipped; its poll after that (4.5 s) stands.
         var (schedule, row) = ReviewInProgress(PollingStrategy.Adaptive);
         row.Schedule.PollAttempts = 1;
 
         Assert.True(schedule.TryPollReview(row, Submitted, At(2, 12), previous: null));
 
-        Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds, 3.0, 3.11);
+        Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds, 4.5, 4.61);
+    }
+
+    [Fact]
+    public void A_prediction_from_progress_alone_past_the_backoff_s_next_poll_waits_until_its_early_side()
+    {
+        // Progress 40 two seconds in: 15 points a second, 60 to go, the end 4 s away give or take 0.3 s. Its early side
+        // (3.7 s) lies between the backoff's next poll (3 s) and the one after (4.5 s): the poll goes there.
+        var (schedule, row) = ReviewInProgress(PollingStrategy.Adaptive);
+        row.Schedule.PollAttempts = 1;
+
+        Assert.True(schedule.TryPollReview(row, Submitted, At(2, 40), previous: null));
+
+        Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds, 3.7, 3.81);
     }
 
     [Fact]

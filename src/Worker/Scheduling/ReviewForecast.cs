@@ -1,7 +1,11 @@
 namespace Avatar.Worker.Scheduling;
 
-/// <summary>A predicted end, and whether it came from xcompute's <c>estimated_time</c> (else from the progress alone).</summary>
-public readonly record struct Forecast(DateTimeOffset End, bool FromEstimate);
+/// <summary>
+/// A predicted end: <paramref name="End"/>, the moment to poll at (for a forecast from progress, the late side of its
+/// uncertainty), <paramref name="Earliest"/>, the early side (the same moment for an estimate), and whether it came
+/// from xcompute's <c>estimated_time</c> (else from the progress alone).
+/// </summary>
+public readonly record struct Forecast(DateTimeOffset Earliest, DateTimeOffset End, bool FromEstimate);
 
 /// <summary>What one poll of a review in progress saw.</summary>
 /// <param name="At">When (the database's clock).</param>
@@ -16,8 +20,8 @@ public readonly record struct ReviewObservation(DateTimeOffset At, int? Progress
 /// within a second after it (the estimate counts whole seconds), now: the review ends any moment.</item>
 /// <item>Otherwise the progress: the points still to go (to 100) at the rate seen since the previous poll, or since
 /// the submission when the previous poll saw no advance (a plateau). Progress alone is a weak signal (a plateau makes
-/// the end look far, a burst near): the forecast takes the late side of its error, <see cref="ProgressUncertainty"/>
-/// of the review's age, and the schedule never waits longer on it than its backoff would.</item>
+/// the end look far, a burst near): the end is known to <see cref="ProgressUncertainty"/> of the review's age either
+/// side, the poll goes at the late side, and the wait stays within the backoff's (<see cref="ProgressCeiling"/>).</item>
 /// <item>Otherwise nothing: no progress, progress that went backwards, an estimate already overrun with no progress
 /// to go on. The caller then falls back to its backoff.</item>
 /// </list>
@@ -38,13 +42,13 @@ public static class ReviewForecast
             var estimated = submittedAt + estimate;
             if (estimated > now.At)
             {
-                return new Forecast(estimated, FromEstimate: true);
+                return new Forecast(estimated, estimated, FromEstimate: true);
             }
 
             // estimated_time counts whole seconds: just past it, the review ends any moment.
             if (now.At - estimated < EstimatePrecision)
             {
-                return new Forecast(now.At, FromEstimate: true);
+                return new Forecast(now.At, now.At, FromEstimate: true);
             }
         }
 
@@ -61,15 +65,29 @@ public static class ReviewForecast
         var rate = previous is { Progress: { } last } prior && last < progress && now.At > prior.At
             ? (progress - last) / (now.At - prior.At).TotalSeconds
             : (progress - StartProgress) / Math.Max((now.At - submittedAt).TotalSeconds, 0.001);
+        var end = now.At + TimeSpan.FromSeconds((100 - progress) / rate);
         var margin = (now.At - submittedAt) * ProgressUncertainty;
-        return new Forecast(now.At + TimeSpan.FromSeconds((100 - progress) / rate) + margin, FromEstimate: false);
+        return new Forecast(end - margin, end + margin, FromEstimate: false);
     }
 
     /// <summary>
-    /// How far noisy progress may put the end off, as a share of the review's age. A forecast from progress takes the
-    /// late side of that, so that its poll rarely finds the review still running.
+    /// How far noisy progress may put the end off, either side, as a share of the review's age. The poll goes at the
+    /// late side, so that it rarely finds the review still running.
     /// </summary>
     public const double ProgressUncertainty = 0.15;
+
+    /// <summary>
+    /// The longest wait a forecast from progress alone may set: the backoff's next wait (<paramref name="backoff"/>),
+    /// since a plateau can make the end look far; but when even the early side of the forecast lies beyond it, until
+    /// that early side, at most the backoff's wait after next (<paramref name="backoffAfter"/>): the forecast may skip
+    /// one of the backoff's polls when it is surely too early, never two. Skipping pays for the polls aimed at the end,
+    /// so that progress alone costs no more requests than the backoff.
+    /// </summary>
+    public static TimeSpan ProgressCeiling(DateTimeOffset now, Forecast forecast, TimeSpan backoff, TimeSpan backoffAfter)
+    {
+        var early = forecast.Earliest - now;
+        return early <= backoff ? backoff : early < backoffAfter ? early : backoffAfter;
+    }
 
     /// <summary>How long to wait before the next poll: until the predicted end, never less than <paramref name="floor"/> nor more than <paramref name="ceiling"/>.</summary>
     public static TimeSpan Wait(DateTimeOffset now, DateTimeOffset end, TimeSpan floor, TimeSpan ceiling)

@@ -130,7 +130,9 @@ public sealed class Schedule(
                     Now,
                     forecast.End,
                     polling.MinDelay,
-                    forecast.FromEstimate ? polling.MaxDelay : Backoff(row.Schedule.PollAttempts)),
+                    forecast.FromEstimate
+                        ? polling.MaxDelay
+                        : ReviewForecast.ProgressCeiling(Now, forecast, Backoff(row.Schedule.PollAttempts), Backoff(row.Schedule.PollAttempts + 1))),
             _ => (TimeSpan?)null,
         };
         if (Next(row, planned: planned) is not { } next)
