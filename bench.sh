@@ -7,6 +7,7 @@
 #                                                 per count side by side
 #   ./bench.sh --baseline                         one worker beside the same three hops on bare MassTransit
 #   ./bench.sh --compare-polling                  one workload of realistic reviews under each polling strategy
+#   ./bench.sh --stack-floor                      the memory the fixed libraries hold once started, layer by layer
 #   ./bench.sh --claim-rows 10000                 the dispatcher's claim statement with that many open rows
 set -euo pipefail
 cd "$(dirname "$0")"

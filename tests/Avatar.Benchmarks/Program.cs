@@ -4,12 +4,13 @@
 //        ./bench.sh --claim-rows 10000   (the dispatcher's claim statement with that many open rows)
 //        ./bench.sh --baseline [--submissions 2000] [--warm-up 12] [--rounds 5] [--review-seconds 0]   (one worker beside bare MassTransit's three hops, batches alternating)
 //        ./bench.sh --compare-polling [--submissions 300] [--noisy-progress false] [--estimated-time false] [--estimate-error 0.1] [--strategies adaptive]
+//        ./bench.sh --stack-floor [--starts 3]   (the memory the fixed libraries hold once started, layer by layer, beside the worker's)
 using System.Globalization;
 using Avatar.Benchmarks;
 using Microsoft.Extensions.Configuration;
 
 // Switches that take no value; every other option is --name value.
-string[] switches = ["--compare-polling", "--baseline"];
+string[] switches = ["--compare-polling", "--baseline", "--stack-floor"];
 var on = args.Where(switches.Contains).ToHashSet();
 var settings = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => !switches.Contains(a))]).Build();
 if (settings.GetValue<int?>("claim-rows") is { } rows)
@@ -25,6 +26,11 @@ if (on.Contains("--compare-polling"))
 if (on.Contains("--baseline"))
 {
     return await Baseline.RunAsync(settings, Console.Out);
+}
+
+if (on.Contains("--stack-floor"))
+{
+    return await StackFloor.RunAsync(settings, Console.Out);
 }
 
 var counts = (settings["workers"] ?? "2").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToList();
