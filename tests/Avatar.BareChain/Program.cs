@@ -15,27 +15,9 @@ var concurrency = builder.Configuration.GetValue("Messaging:ConcurrentMessageLim
 builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
 builder.Services.AddMassTransit(x =>
 {
-    x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
     x.AddConsumer<ItemConsumer>().Endpoint(e => e.Name = BareQueues.Items);
     x.AddConsumer<PollConsumer>().Endpoint(e => e.Name = BareQueues.Polls);
-    x.AddConfigureEndpointsCallback((_, _, endpoint) =>
-    {
-        endpoint.ConcurrentMessageLimit = concurrency;
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator queue)
-        {
-            queue.SetQuorumQueue();
-        }
-    });
-    x.UsingRabbitMq((context, cfg) =>
-    {
-        cfg.Host(rabbit["Host"] ?? "localhost", rabbit.GetValue<ushort>("Port", 5672), rabbit["VHost"] ?? "/", h =>
-        {
-            h.Username(rabbit["User"] ?? "guest");
-            h.Password(rabbit["Pass"] ?? "guest");
-            h.PublisherConfirmation = true;
-        });
-        cfg.ConfigureEndpoints(context);
-    });
+    x.UsingBareRabbitMq(rabbit, concurrency);
 });
 
 await builder.Build().RunAsync();

@@ -4,6 +4,7 @@
 // runs one command on a connection of its own, "efcore" one statement and one LINQ query through EF Core, before the
 // host starts. Each is set up as the worker sets it up, with nothing of the worker's own: one consumer, one entity.
 // `./bench.sh --stack-floor` starts it once per layer and reads its peak RSS.
+using Avatar.BareChain;
 using Avatar.StackFloor;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -32,25 +33,8 @@ var rabbit = builder.Configuration.GetSection("RabbitMq");
 builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
 builder.Services.AddMassTransit(x =>
 {
-    x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
     x.AddConsumer<FloorConsumer>().Endpoint(e => e.Name = "stack-floor");
-    x.AddConfigureEndpointsCallback((_, _, endpoint) =>
-    {
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator queue)
-        {
-            queue.SetQuorumQueue();
-        }
-    });
-    x.UsingRabbitMq((context, cfg) =>
-    {
-        cfg.Host(rabbit["Host"] ?? "localhost", rabbit.GetValue<ushort>("Port", 5672), rabbit["VHost"] ?? "/", h =>
-        {
-            h.Username(rabbit["User"] ?? "guest");
-            h.Password(rabbit["Pass"] ?? "guest");
-            h.PublisherConfirmation = true;
-        });
-        cfg.ConfigureEndpoints(context);
-    });
+    x.UsingBareRabbitMq(rabbit);
 });
 
 if (web)
