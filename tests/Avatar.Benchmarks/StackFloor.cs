@@ -8,8 +8,8 @@ namespace Avatar.Benchmarks;
 /// <c>./bench.sh --stack-floor</c>: what the brief's fixed choices hold in memory before the worker's code adds anything.
 /// <c>tests/Avatar.StackFloor</c> is started once per layer, each adding one choice to the ones above it (MassTransit on
 /// RabbitMQ, ASP.NET Core with health checks, OpenTelemetry with the Prometheus endpoint, Npgsql with one command, EF
-/// Core with one query), then the worker itself; each process's peak RSS is read a few seconds after it announced it started, before
-/// any message, and the median of <c>--starts 3</c> starts is printed per layer.
+/// Core with one query), then the worker itself; each process's peak RSS is read a few seconds after it announced it
+/// started, before any message, and the median of <c>--starts 3</c> starts is printed per layer.
 /// </summary>
 internal static class StackFloor
 {
