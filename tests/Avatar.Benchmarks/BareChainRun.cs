@@ -20,7 +20,7 @@ public sealed record BareChainResult(int Items, int Finished, TimeSpan Wall, Tim
     public void Print(TextWriter output, int concurrency) => output.WriteLine(string.Create(
         CultureInfo.InvariantCulture,
         $"baseline: {Throughput:0.0} items/s (bare MassTransit, 3 hops, {Finished}/{Items} items, {concurrency} messages at once per queue), " +
-        $"cpu {ProcessorMillisecondsPerItem:0.00} ms/item, peak RSS {PeakResidentBytes / 1024.0 / 1024.0:0} MiB"));
+        $"cpu {ProcessorMillisecondsPerItem:0.00} ms/item, peak RSS {Sizes.Mebibytes(PeakResidentBytes):0} MiB"));
 }
 
 /// <summary>

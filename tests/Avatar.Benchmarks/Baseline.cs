@@ -38,7 +38,7 @@ internal static class Baseline
             // What each process holds once started, before its first message: the floor under its peak.
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  started: worker {Mebibytes(run.WorkerPeakResidentBytes()[0]):0} MiB, baseline {Mebibytes(bare.PeakResidentBytes()):0} MiB (peak RSS before the first message)"));
+                $"  started: worker {Sizes.Mebibytes(run.WorkerPeakResidentBytes()[0]):0} MiB, baseline {Sizes.Mebibytes(bare.PeakResidentBytes()):0} MiB (peak RSS before the first message)"));
             for (var batch = 1; batch <= warmUps; batch++)
             {
                 await bare.MeasureAsync(submissions);
@@ -72,7 +72,7 @@ internal static class Baseline
             CultureInfo.InvariantCulture,
             $"throughput {worker.Throughput:0.0} reviews/s ({worker.Throughput / reference.Throughput:0%} of baseline), " +
             $"cpu {worker.ProcessorMillisecondsPerReview:0.00} ms/review ({worker.ProcessorMillisecondsPerReview / reference.ProcessorMillisecondsPerItem:0.0}x), " +
-            $"peak RSS {Mebibytes(rss):0} MiB ({(double)rss / reference.PeakResidentBytes:0.00}x)"));
+            $"peak RSS {Sizes.Mebibytes(rss):0} MiB ({(double)rss / reference.PeakResidentBytes:0.00}x)"));
         return workerResults.All(r => r.Passed) && bareResults.All(r => r.Finished == r.Items) ? 0 : 1;
     }
 
@@ -82,6 +82,4 @@ internal static class Baseline
     /// measured is its start.
     /// </summary>
     private static bool IsWarm(BenchmarkResult batch) => batch.CompilingTime < batch.Wall * 0.05;
-
-    private static double Mebibytes(long bytes) => bytes / 1024.0 / 1024.0;
 }

@@ -75,7 +75,7 @@ public sealed record BenchmarkResult(
             ? string.Create(CultureInfo.InvariantCulture, $", {time.TotalMilliseconds / Math.Max(Finished, 1):0.00} ms/review (PostgreSQL)")
             : "";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cpu                      {ProcessorMillisecondsPerReview:0.00} ms/review (worker processes){database}"));
-        output.WriteLine($"  worker peak RSS          {string.Join(", ", WorkerPeakResidentBytes.Select(b => $"{b / 1024.0 / 1024.0:0} MiB"))}");
+        output.WriteLine($"  worker peak RSS          {string.Join(", ", WorkerPeakResidentBytes.Select(b => $"{Sizes.Mebibytes(b):0} MiB"))}");
         output.WriteLine(Passed ? "  result                   PASS" : "  result                   FAIL (unfinished reviews or overlapping polls)");
     }
 }

@@ -58,7 +58,7 @@ internal static class StackFloor
             foreach (var run in runs)
             {
                 var median = peaks[run.Name].Order().ElementAt(starts / 2);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {run.Name,-40} {median / 1024.0 / 1024.0,5:0} MiB"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {run.Name,-40} {Sizes.Mebibytes(median),5:0} MiB"));
             }
         }
         finally
