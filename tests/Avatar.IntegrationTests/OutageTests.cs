@@ -28,7 +28,7 @@ public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
             await Fixture.Publish(new CreateAvatarSession(sessionId, CallbackFor(sessionId), null));
 
             // The consumers are retrying against the missing database now.
-            await WaitUntil(() => Fixture.Logs.Contains("Dispatching due polls failed"), seconds: 20);
+            await WaitUntil(() => Fixture.Logs.Contains("The poll-dispatcher loop failed"), seconds: 20);
             await Task.Delay(TimeSpan.FromSeconds(5));
         }
         finally
@@ -44,7 +44,7 @@ public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
         await Events.WaitFor<AvatarSessionCreated>(e => e.SessionId == sessionId, TimeSpan.FromSeconds(60));
         Assert.Equal(5, (await Simulator.StatsAsync()).Count($"submit:{groupId}"));
         Assert.Equal(errorsBefore, await ErrorCountAsync());
-        await WaitUntil(() => Fixture.Logs.Contains("Dispatching due polls works again"), seconds: 20);
+        await WaitUntil(() => Fixture.Logs.Contains("The poll-dispatcher loop works again"), seconds: 20);
     }
 
     [Fact]

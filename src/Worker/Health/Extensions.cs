@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Avatar.Worker.Hosting;
 
 namespace Avatar.Worker.Health;
 
@@ -12,13 +13,15 @@ public static class Extensions
 
     /// <summary>
     /// Readiness: MassTransit's own bus check (registered by AddMassTransit, tagged ready in Messaging), PostgreSQL
-    /// reachable, and the poll dispatcher having completed a pass recently. Liveness checks nothing but the process.
+    /// reachable, and every background loop (the poll dispatcher above all) having completed a pass recently
+    /// (<see cref="WorkerLoops"/>). Liveness checks nothing but the process.
     /// </summary>
     public static IServiceCollection AddWorkerHealthChecks(this IServiceCollection services)
     {
+        services.AddSingleton<WorkerLoops>();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("postgresql", HealthStatus.Unhealthy, [Ready], TimeSpan.FromSeconds(5))
-            .AddCheck<DispatcherHealthCheck>("poll-dispatcher", HealthStatus.Unhealthy, [Ready]);
+            .AddCheck<WorkerLoops>("worker-loops", HealthStatus.Unhealthy, [Ready]);
         return services;
     }
 

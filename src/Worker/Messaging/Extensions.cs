@@ -19,12 +19,26 @@ public static class Extensions
         services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section);
 
         // The host counts as started only once the queues exist and consume, so nothing published right after is lost.
-        services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        // A stop gives the messages in flight ConsumerStopTimeout to finish, then cancels them (they go back to their
+        // queue); the host waits for the bus to stop before it disposes the services the consumers use, so no message
+        // in flight meets a disposed service provider, and no background loop's failure stops the host.
+        services.AddOptions<MassTransitHostOptions>().Configure<IOptions<MessagingOptions>>((o, messaging) =>
         {
             o.WaitUntilStarted = true;
             o.StartTimeout = TimeSpan.FromMinutes(1);
-            o.StopTimeout = TimeSpan.FromSeconds(30);
+            o.ConsumerStopTimeout = messaging.Value.ConsumerStopTimeout;
+            o.StopTimeout = messaging.Value.BusStopTimeout;
         });
+        services.AddOptions<HostOptions>().Configure<IOptions<MessagingOptions>>((o, messaging) =>
+        {
+            o.ShutdownTimeout = messaging.Value.ShutdownTimeout;
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
+        });
+
+        // While PostgreSQL is away the endpoints stop taking messages, and start again once it answers.
+        services.AddSingleton<OutageGate>();
+        services.AddReceiveEndpointObserver(p => p.GetRequiredService<OutageGate>());
+        services.AddHostedService<OutageProbe>();
 
         // Reconnects when the broker keeps refusing a channel's messages (a RabbitMQ 3.10 quorum-queue defect).
         services.AddSingleton<RefusedPublishes>();

@@ -15,9 +15,23 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// How long a message keeps being retried while PostgreSQL or RabbitMQ is away (a restart, a failover). Retries
-    /// start at 1 s and double up to 30 s apart until they span this long; only then does the message move to _error.
+    /// start at 1 s and double up to 30 s apart until they span this long; then the message goes back to its queue
+    /// (never to <c>_error</c>). Meanwhile the <see cref="OutageGate"/> stops the endpoints if PostgreSQL is away.
     /// </summary>
     public TimeSpan OutageTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// On a stop (SIGTERM, a deploy, a scale-in) or an outage pause, how long the messages in flight get to finish before
+    /// they are cancelled and go back to their queue. Longer than <c>XCompute:RequestTimeout</c>, so a call to xcompute
+    /// already sent is answered and stored rather than left unknown.
+    /// </summary>
+    public TimeSpan ConsumerStopTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a stop waits for the bus: the consumers' time, and 10 s for the broker to take the acknowledgements.</summary>
+    public TimeSpan BusStopTimeout => ConsumerStopTimeout + TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the host waits for everything to stop; an orchestrator's grace period should be longer (45 s by default).</summary>
+    public TimeSpan ShutdownTimeout => BusStopTimeout + TimeSpan.FromSeconds(5);
 
     /// <summary>Retries of a message whose consumer threw for any other reason, before it moves to its <c>_error</c> queue.</summary>
     public TimeSpan[] RetryIntervals { get; set; } = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];

@@ -5,7 +5,8 @@ namespace Avatar.Worker.Messaging;
 
 /// <summary>
 /// Failures that come from a dependency being away (PostgreSQL restarting or failing over, RabbitMQ restarting, the
-/// network), not from the message: the same message will succeed once the dependency is back.
+/// network, a broker refusing a publish for a while), not from the message: the same message will succeed once the
+/// dependency is back.
 /// </summary>
 public static class TransientFailures
 {
@@ -18,10 +19,14 @@ public static class TransientFailures
         RabbitMQ.Client.Exceptions.BrokerUnreachableException
             or RabbitMQ.Client.Exceptions.AlreadyClosedException
             or RabbitMQ.Client.Exceptions.OperationInterruptedException => true,
+
+        // The broker refused a publish (a nack: a quorum queue without its majority or electing a leader, a bound
+        // queue full with reject-publish), as opposed to returning it unroutable: it may take it later.
+        RabbitMQ.Client.Exceptions.PublishException { IsReturn: false } => true,
         _ => false,
     });
 
-    private static IEnumerable<Exception> Chain(Exception exception)
+    internal static IEnumerable<Exception> Chain(Exception exception)
     {
         var pending = new Stack<Exception>([exception]);
         while (pending.TryPop(out var current))

@@ -10,7 +10,6 @@ public static class Extensions
         services.AddScoped<Schedule>();
         services.AddSingleton<PollCapacity>();
         services.AddSingleton<DispatchWakeUps>();
-        services.AddSingleton<DispatcherHeartbeat>();
         services.AddHostedService<PollDispatcher>();
         services.AddHostedService<RetentionSweeper>();
         return services;

@@ -1,4 +1,5 @@
 using Avatar.Persistence;
+using Avatar.Worker.Hosting;
 using Avatar.Worker.Workflows;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -11,46 +12,30 @@ namespace Avatar.Worker.Scheduling;
 /// the claims live in PostgreSQL, and a claim whose message is lost lapses after the lease.
 /// </summary>
 internal sealed class PollDispatcher(
-    IServiceScopeFactory scopes, PollCapacity capacity, DispatchWakeUps wakeUps, DispatcherHeartbeat heartbeat, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<PollDispatcher> logger)
-    : BackgroundService
+    IServiceScopeFactory scopes, PollCapacity capacity, DispatchWakeUps wakeUps, WorkerLoops loops, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<PollDispatcher> logger)
+    : WorkerLoop(loops, clock, logger)
 {
     private readonly PollingOptions polling = options.Value.Polling;
-    private DateTimeOffset? failingSince;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string Name => "poll-dispatcher";
+
+    /// <summary>Ten intervals, or 30 s: a dispatcher that claims nothing for that long leaves every due poll waiting.</summary>
+    protected override TimeSpan MaxQuiet => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, polling.DispatchInterval.Ticks * 10));
+
+    protected override TimeSpan RetryAfterFailure => polling.DispatchInterval;
+
+    /// <summary>
+    /// Claims and sends what is due; a full batch means more rows are due, so it goes again at once, as far as this
+    /// instance can keep up. Then it sleeps one interval, or less when a poll this instance scheduled falls due sooner
+    /// (<see cref="DispatchWakeUps"/>).
+    /// </summary>
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken stoppingToken)
     {
-        do
+        while (await DispatchAsync(stoppingToken) && !stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                // A full batch means more rows are due: go again at once, as far as this instance can keep up.
-                while (await DispatchAsync(stoppingToken) && !stoppingToken.IsCancellationRequested)
-                {
-                }
+        }
 
-                heartbeat.Beat(clock.GetUtcNow());
-                Recovered();
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                Failed(exception);
-            }
-        }
-        while (await SleepAsync(stoppingToken));
-    }
-
-    /// <summary>Until the next look: one interval, or sooner when a poll this instance scheduled falls due (<see cref="DispatchWakeUps"/>).</summary>
-    private async Task<bool> SleepAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await Task.Delay(wakeUps.NextWait(), clock, stoppingToken);
-            return true;
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
-        }
+        return wakeUps.NextWait();
     }
 
     private async Task<bool> DispatchAsync(CancellationToken cancellationToken)
@@ -105,28 +90,5 @@ internal sealed class PollDispatcher(
 
         capacity.Sent(claims.Count);
         return claims.Count;
-    }
-
-    // One line when dispatching starts failing and one when it recovers, rather than one a second during an outage.
-    private void Failed(Exception exception)
-    {
-        if (failingSince is null)
-        {
-            failingSince = clock.GetUtcNow();
-            logger.LogError(exception, "Dispatching due polls failed; retrying every {Interval} until it works again", polling.DispatchInterval);
-        }
-        else
-        {
-            logger.LogDebug("Dispatching due polls still fails: {Message}", exception.Message);
-        }
-    }
-
-    private void Recovered()
-    {
-        if (failingSince is { } since)
-        {
-            failingSince = null;
-            logger.LogInformation("Dispatching due polls works again after {Duration}", clock.GetUtcNow() - since);
-        }
     }
 }

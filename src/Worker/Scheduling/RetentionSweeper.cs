@@ -1,4 +1,5 @@
 using Avatar.Persistence;
+using Avatar.Worker.Hosting;
 using Avatar.Worker.Workflows;
 using Microsoft.Extensions.Options;
 
@@ -8,30 +9,35 @@ namespace Avatar.Worker.Scheduling;
 /// Deletes sessions and submissions that finished longer ago than <c>Avatar:Retention:Period</c>, in small batches.
 /// Runs in every instance; whichever gets there first deletes a batch, and the others skip the rows it has locked.
 /// </summary>
-internal sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<RetentionSweeper> logger)
-    : BackgroundService
+internal sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<WorkflowOptions> options, WorkerLoops loops, TimeProvider clock, ILogger<RetentionSweeper> logger)
+    : WorkerLoop(loops, clock, logger)
 {
     private readonly RetentionOptions retention = options.Value.Retention;
+    private bool first = true;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string Name => "retention-sweeper";
+
+    protected override TimeSpan MaxQuiet => retention.SweepInterval * 3 + TimeSpan.FromMinutes(1);
+
+    protected override TimeSpan RetryAfterFailure => retention.SweepInterval;
+
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(retention.SweepInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // The first sweep one interval after start, as every later one.
+        if (first)
         {
-            try
-            {
-                var sessions = await SweepAsync<AvatarSession>(stoppingToken);
-                var submissions = await SweepAsync<AvatarSubmission>(stoppingToken);
-                if (sessions + submissions > 0)
-                {
-                    logger.LogInformation("Deleted {Sessions} session(s) and {Submissions} submission(s) finished more than {Period} ago", sessions, submissions, retention.Period);
-                }
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Deleting finished rows failed; trying again in {Interval}: {Message}", retention.SweepInterval, exception.Message);
-            }
+            first = false;
+            return retention.SweepInterval;
         }
+
+        var sessions = await SweepAsync<AvatarSession>(stoppingToken);
+        var submissions = await SweepAsync<AvatarSubmission>(stoppingToken);
+        if (sessions + submissions > 0)
+        {
+            Logger.LogInformation("Deleted {Sessions} session(s) and {Submissions} submission(s) finished more than {Period} ago", sessions, submissions, retention.Period);
+        }
+
+        return retention.SweepInterval;
     }
 
     private async Task<int> SweepAsync<TRow>(CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Avatar.Persistence;
+using Avatar.Worker.Hosting;
 using Microsoft.EntityFrameworkCore;
 
 namespace Avatar.Worker.Telemetry;
@@ -10,7 +11,7 @@ namespace Avatar.Worker.Telemetry;
 /// page on). Read in the background, not during a scrape, so a slow database never slows <c>/metrics</c>; every
 /// series exists from start-up with zeros.
 /// </summary>
-internal sealed class BacklogGauges : BackgroundService
+internal sealed class BacklogGauges : WorkerLoop
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
@@ -21,35 +22,29 @@ internal sealed class BacklogGauges : BackgroundService
     };
 
     private readonly IServiceScopeFactory scopes;
-    private readonly ILogger<BacklogGauges> logger;
     private volatile Snapshot current = Snapshot.Empty;
 
-    public BacklogGauges(AvatarMetrics metrics, IServiceScopeFactory scopes, ILogger<BacklogGauges> logger)
+    public BacklogGauges(AvatarMetrics metrics, IServiceScopeFactory scopes, WorkerLoops loops, TimeProvider clock, ILogger<BacklogGauges> logger)
+        : base(loops, clock, logger)
     {
         this.scopes = scopes;
-        this.logger = logger;
         metrics.Meter.CreateObservableGauge("avatar.rows", () => current.Rows, "{row}", "Rows with work left, by table and state.");
         metrics.Meter.CreateObservableGauge("avatar.rows.due", () => current.Due, "{row}", "Rows due now and not claimed, by table.");
         metrics.Meter.CreateObservableGauge("avatar.backlog.age", () => current.Age, "s", "How long the most overdue row has been due, by table (0 when none is).");
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string Name => "backlog-gauges";
+
+    protected override TimeSpan MaxQuiet => TimeSpan.FromMinutes(2);
+
+    protected override TimeSpan RetryAfterFailure => Interval;
+
+    /// <summary>Reads the backlog; while that fails the gauges keep their last values, and the readiness check reports the database itself.</summary>
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                current = await ReadAsync(scope.ServiceProvider.GetRequiredService<AvatarDbContext>(), stoppingToken);
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The gauges keep their last values; the readiness check reports the database itself.
-                logger.LogDebug("Reading the backlog failed: {Message}", exception.Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        await using var scope = scopes.CreateAsyncScope();
+        current = await ReadAsync(scope.ServiceProvider.GetRequiredService<AvatarDbContext>(), stoppingToken);
+        return Interval;
     }
 
     private static async Task<Snapshot> ReadAsync(AvatarDbContext db, CancellationToken cancellationToken)
