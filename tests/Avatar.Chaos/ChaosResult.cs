@@ -11,10 +11,25 @@ public sealed record ChaosResult(int Flows, int Terminal, int Duplicates, int Co
 
     public long LogLines { get; init; }
 
+    /// <summary>Worker processes that left although the run neither stopped nor killed them.</summary>
+    public int WorkerExits { get; init; }
+
+    /// <summary>Lines the workers wrote per flow, at the Information level the run sets: a log someone can read during an incident.</summary>
+    public double LogLinesPerFlow => Flows == 0 ? 0 : LogLines / (double)Flows;
+
+    /// <summary>The most log lines per flow a run may write.</summary>
+    public const double MaxLogLinesPerFlow = 5;
+
     public TimeSpan Elapsed { get; init; }
 
-    /// <summary>Every flow ended, none with two different endings, nothing parked in _error, no secret logged.</summary>
-    public bool Passed => Terminal == Flows && Conflicting == 0 && InErrorQueues == 0 && SecretLines == 0;
+    /// <summary>
+    /// Every flow ended, none with two different endings, nothing parked in _error, no secret logged, no worker left by
+    /// itself, fewer than one submission in a hundred of unknown outcome, and a readable log.
+    /// </summary>
+    public bool Passed => Terminal == Flows && Conflicting == 0 && InErrorQueues == 0 && SecretLines == 0 && WorkerExits == 0
+        && SubmitOutcomeUnknown * 100 < Math.Max(1, Submissions) && LogLinesPerFlow < MaxLogLinesPerFlow;
+
+    public int Submissions { get; init; }
 
     public void Print(TextWriter output)
     {
@@ -25,7 +40,10 @@ public sealed record ChaosResult(int Flows, int Terminal, int Duplicates, int Co
         output.WriteLine($"  submit unknown       {SubmitOutcomeUnknown} (a submit in flight when its worker died)");
         output.WriteLine($"  in _error            {InErrorQueues}");
         output.WriteLine($"  secrets in logs      {SecretLines} of {LogLines} worker log lines");
+        output.WriteLine($"  log lines per flow   {LogLinesPerFlow.ToString("0.0", CultureInfo.InvariantCulture)} (under {MaxLogLinesPerFlow})");
+        output.WriteLine($"  worker exits         {WorkerExits} (workers that left without being stopped or killed)");
         output.WriteLine($"chaos: {Terminal}/{Flows} terminal, {Duplicates} duplicate, {Conflicting} conflicting, " +
-            $"{SubmitOutcomeUnknown} submit_outcome_unknown, {InErrorQueues} in _error, {SecretLines} secrets in logs");
+            $"{SubmitOutcomeUnknown} submit_outcome_unknown, {InErrorQueues} in _error, {SecretLines} secrets in logs, " +
+            $"{WorkerExits} worker exits, {LogLinesPerFlow.ToString("0.0", CultureInfo.InvariantCulture)} log lines per flow");
     }
 }

@@ -22,6 +22,7 @@ public sealed class ChaosRun : IAsyncDisposable
     private readonly string apiKey = $"chaos-{Guid.NewGuid():N}";
     private readonly EventLog events = new();
     private readonly List<WorkerProcess> workers = [];
+    private readonly List<WorkerProcess> replaced = [];
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly Dictionary<Guid, SessionPlan> sessions = [];
     private readonly List<Guid> submissions = [];
@@ -192,8 +193,16 @@ public sealed class ChaosRun : IAsyncDisposable
         await people;
 
         var counts = Count();
+        var exits = workers.Concat(replaced).Where(w => w.ExitedByItself).ToList();
+        foreach (var exit in exits)
+        {
+            Say($"a worker left by itself; its last lines:{Environment.NewLine}{exit.Output}");
+        }
+
         return counts with
         {
+            WorkerExits = exits.Count,
+            Submissions = submissions.Count,
             InErrorQueues = await ErrorQueueDepthAsync(),
             SecretLines = await SecretLinesAsync(),
             LogLines = Directory.GetFiles(options.LogDirectory, "worker-*.log").Sum(f => File.ReadLines(f).LongCount()),
@@ -271,8 +280,17 @@ public sealed class ChaosRun : IAsyncDisposable
     private async Task KillAsync(int kill)
     {
         var index = kill % workers.Count;
-        workers[index].Kill();
-        workers[index].Dispose();
+        if (workers[index].ExitedByItself)
+        {
+            // Counted at the end; kept to be counted, not killed.
+            replaced.Add(workers[index]);
+        }
+        else
+        {
+            workers[index].Kill();
+            workers[index].Dispose();
+        }
+
         Say($"SIGKILL worker {index + 1}; restarting it");
         workers[index] = StartWorker(index);
         await workers[index].WaitUntilStartedAsync(TimeSpan.FromMinutes(2));
@@ -345,7 +363,7 @@ public sealed class ChaosRun : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var worker in workers)
+        foreach (var worker in workers.Concat(replaced))
         {
             worker.Stop();
             worker.Dispose();

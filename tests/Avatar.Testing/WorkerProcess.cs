@@ -110,6 +110,7 @@ public sealed class WorkerProcess : IDisposable
     /// <summary>SIGKILL: no graceful shutdown, no chance to finish or release anything.</summary>
     public void Kill()
     {
+        Stopping = true;
         process.Kill(entireProcessTree: true);
         process.WaitForExit();
     }
@@ -130,15 +131,25 @@ public sealed class WorkerProcess : IDisposable
         return process.TotalProcessorTime;
     }
 
-    /// <summary>Asks the worker to stop as an orchestrator would (SIGTERM) and waits for it.</summary>
-    public void Stop()
+    /// <summary>Asks the worker to stop as an orchestrator would (SIGTERM) and waits for it, 45 s unless told otherwise.</summary>
+    public void Stop(TimeSpan? wait = null)
     {
         if (!process.HasExited)
         {
+            Stopping = true;
             Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-            process.WaitForExit(30_000);
+            process.WaitForExit(wait ?? TimeSpan.FromSeconds(45));
         }
     }
+
+    /// <summary>The process's exit code, once it has exited.</summary>
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>Whether this process was asked to stop (<see cref="Stop"/>) or killed (<see cref="Kill"/>).</summary>
+    public bool Stopping { get; private set; }
+
+    /// <summary>The worker left although nobody stopped or killed it.</summary>
+    public bool ExitedByItself => process.HasExited && !Stopping;
 
     public void Dispose()
     {

@@ -6,7 +6,7 @@ public sealed class DatabaseClockTests
 {
     private static readonly DateTimeOffset Local = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Database = Local.AddMinutes(-3);
-    private readonly ManualClock clock = new() { Now = Local };
+    private readonly SteppingClock clock = new(Local);
 
     [Fact]
     public void Nothing_is_known_before_the_first_reading()
@@ -19,7 +19,7 @@ public sealed class DatabaseClockTests
     {
         var databaseClock = new DatabaseClock(clock);
         databaseClock.Remember(Database);
-        clock.Now = Local.AddSeconds(12.5);
+        clock.Advance(TimeSpan.FromSeconds(12.5));
 
         Assert.Equal(Database.AddSeconds(12.5), databaseClock.Recent());
     }
@@ -29,18 +29,21 @@ public sealed class DatabaseClockTests
     {
         var databaseClock = new DatabaseClock(clock);
         databaseClock.Remember(Database);
-        clock.Now = Local + DatabaseClock.MaxAge + TimeSpan.FromMilliseconds(1);
+        clock.Advance(DatabaseClock.MaxAge + TimeSpan.FromMilliseconds(1));
 
         Assert.Null(databaseClock.Recent());
     }
 
-    [Fact]
-    public void A_local_clock_that_went_back_is_not_trusted()
+    [Theory]
+    [InlineData(-3600)]
+    [InlineData(3600)]
+    public void A_step_of_the_local_wall_clock_moves_neither_the_database_s_time_nor_the_reading_s_age(int stepSeconds)
     {
         var databaseClock = new DatabaseClock(clock);
         databaseClock.Remember(Database);
-        clock.Now = Local.AddSeconds(-1);
+        clock.StepWallClock(TimeSpan.FromSeconds(stepSeconds));
+        clock.Advance(TimeSpan.FromSeconds(2));
 
-        Assert.Null(databaseClock.Recent());
+        Assert.Equal(Database.AddSeconds(2), databaseClock.Recent());
     }
 }

@@ -6,7 +6,7 @@ namespace Avatar.Worker.Tests;
 
 public sealed class DispatchWakeUpsTests
 {
-    private readonly ManualClock clock = new() { Now = new DateTimeOffset(2026, 11, 29, 8, 0, 0, TimeSpan.Zero) };
+    private readonly SteppingClock clock = new(new DateTimeOffset(2026, 11, 29, 8, 0, 0, TimeSpan.Zero));
     private readonly DispatchWakeUps wakeUps;
 
     public DispatchWakeUpsTests() =>
@@ -31,10 +31,10 @@ public sealed class DispatchWakeUpsTests
         Assert.Equal(TimeSpan.FromMilliseconds(120), wakeUps.NextWait());
 
         // That look serves the first moment; the next one is 60 ms on.
-        clock.Now += TimeSpan.FromMilliseconds(120);
+        clock.Advance(TimeSpan.FromMilliseconds(120));
         Assert.Equal(TimeSpan.FromMilliseconds(60), wakeUps.NextWait());
 
-        clock.Now += TimeSpan.FromMilliseconds(60);
+        clock.Advance(TimeSpan.FromMilliseconds(60));
         Assert.Equal(TimeSpan.FromMilliseconds(250), wakeUps.NextWait());
     }
 
@@ -47,9 +47,9 @@ public sealed class DispatchWakeUpsTests
 
         // Both moments within the gap are served by the look that ends it; the third, 40 ms later, by the next gap's.
         Assert.Equal(DispatchWakeUps.MinimumGap, wakeUps.NextWait());
-        clock.Now += DispatchWakeUps.MinimumGap;
+        clock.Advance(DispatchWakeUps.MinimumGap);
         Assert.Equal(DispatchWakeUps.MinimumGap, wakeUps.NextWait());
-        clock.Now += DispatchWakeUps.MinimumGap;
+        clock.Advance(DispatchWakeUps.MinimumGap);
         Assert.Equal(TimeSpan.FromMilliseconds(250), wakeUps.NextWait());
     }
 

@@ -16,42 +16,45 @@ public sealed class RequestBudgetTests
     [Fact]
     public async Task A_429_holds_back_every_call_of_the_instance_for_its_retry_after()
     {
-        var clock = new ManualClock { Now = Start };
-        var sent = 0;
-        var invoker = Invoker(new RequestBudget(Options.Create(new XComputeOptions { MaxRequestsPerSecond = 0 }), clock), _ =>
-        {
-            var response = new HttpResponseMessage(sent++ == 0 ? HttpStatusCode.TooManyRequests : HttpStatusCode.OK);
-            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(5));
-            return response;
-        });
+        var clock = new SteppingClock(Start);
+        var budget = Budget(new XComputeOptions { MaxRequestsPerSecond = 0 }, clock);
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await Send(invoker, "/v1/tasks/a")).StatusCode);
+        budget.Observe(TooManyRequests(TimeSpan.FromSeconds(5)));
 
-        // Another row's call, two seconds later: not sent, answered 429 with the three seconds left.
-        clock.Now = Start.AddSeconds(2);
-        var held = await Send(invoker, "/v1/tasks/b");
-        Assert.Equal(HttpStatusCode.TooManyRequests, held.StatusCode);
-        Assert.Equal(TimeSpan.FromSeconds(3), held.Headers.RetryAfter!.Delta);
-        Assert.True(held.RequestMessage!.Options.TryGetValue(RequestBudgetHandler.HeldBack, out var flagged) && flagged);
-        Assert.Equal(1, sent);
-
-        clock.Now = Start.AddSeconds(5.1);
-        Assert.Equal(HttpStatusCode.OK, (await Send(invoker, "/v1/tasks/c")).StatusCode);
-        Assert.Equal(2, sent);
+        // Another row's call, two seconds later: held back with the three seconds left.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(3), await budget.AcquireAsync(CancellationToken.None));
+        clock.Advance(TimeSpan.FromSeconds(3.1));
+        Assert.Null(await budget.AcquireAsync(CancellationToken.None));
     }
 
     [Fact]
     public async Task A_long_retry_after_pauses_the_instance_no_longer_than_the_cap()
     {
-        var clock = new ManualClock { Now = Start };
-        var budget = new RequestBudget(Options.Create(new XComputeOptions { MaxRequestsPerSecond = 0, MaxPause = TimeSpan.FromSeconds(60) }), clock);
-        var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
-        response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(600));
+        var clock = new SteppingClock(Start);
+        var budget = Budget(new XComputeOptions { MaxRequestsPerSecond = 0, MaxPause = TimeSpan.FromSeconds(60) }, clock);
 
-        budget.Observe(response);
+        budget.Observe(TooManyRequests(TimeSpan.FromSeconds(600)));
 
         Assert.Equal(TimeSpan.FromSeconds(60), await budget.AcquireAsync(CancellationToken.None));
-        clock.Now = Start.AddSeconds(61);
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Null(await budget.AcquireAsync(CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(-3600)]
+    [InlineData(3600)]
+    public async Task A_step_of_the_wall_clock_neither_ends_a_pause_nor_stretches_it(int stepSeconds)
+    {
+        var clock = new SteppingClock(Start);
+        var budget = Budget(new XComputeOptions { MaxRequestsPerSecond = 0 }, clock);
+        budget.Observe(TooManyRequests(TimeSpan.FromSeconds(5)));
+
+        clock.StepWallClock(TimeSpan.FromSeconds(stepSeconds));
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(TimeSpan.FromSeconds(3), await budget.AcquireAsync(CancellationToken.None));
+        clock.Advance(TimeSpan.FromSeconds(3.1));
         Assert.Null(await budget.AcquireAsync(CancellationToken.None));
     }
 
@@ -59,13 +62,12 @@ public sealed class RequestBudgetTests
     public async Task A_burst_leaves_at_the_budgeted_rate_and_every_call_is_sent()
     {
         var sent = 0;
-        var invoker = Invoker(new RequestBudget(Options.Create(new XComputeOptions { MaxRequestsPerSecond = 20 }), TimeProvider.System), _ =>
+        var budget = Budget(new XComputeOptions { MaxRequestsPerSecond = 20 }, TimeProvider.System);
+        var burst = Enumerable.Range(0, 60).Select(async _ =>
         {
+            Assert.Null(await budget.AcquireAsync(CancellationToken.None));
             Interlocked.Increment(ref sent);
-            return new HttpResponseMessage(HttpStatusCode.OK);
-        });
-
-        var burst = Enumerable.Range(0, 60).Select(i => Send(invoker, $"/v1/tasks/{i}")).ToList();
+        }).ToList();
         await Task.Delay(TimeSpan.FromMilliseconds(500));
 
         // Half a second at 20 a second is about 10 calls; a slow machine only sends fewer.
@@ -90,19 +92,13 @@ public sealed class RequestBudgetTests
         Assert.Equal(10, row.Schedule.PollAttempts);
     }
 
-    private static HttpMessageInvoker Invoker(RequestBudget budget, Func<HttpRequestMessage, HttpResponseMessage> answer) =>
-        new(new RequestBudgetHandler(budget) { InnerHandler = new Answering(answer) });
+    private static RequestBudget Budget(XComputeOptions options, TimeProvider clock) =>
+        new(Options.Create(options), clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<RequestBudget>.Instance);
 
-    private static Task<HttpResponseMessage> Send(HttpMessageInvoker invoker, string path) =>
-        invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri("http://xcompute.test" + path)), CancellationToken.None);
-
-    private sealed class Answering(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+    private static HttpResponseMessage TooManyRequests(TimeSpan retryAfter)
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var response = answer(request);
-            response.RequestMessage = request;
-            return Task.FromResult(response);
-        }
+        var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(retryAfter);
+        return response;
     }
 }

@@ -10,7 +10,7 @@ public sealed class ScheduleTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset DatabaseStart = Start.AddMinutes(7);
-    private readonly ManualClock clock = new() { Now = Start };
+    private readonly SteppingClock clock = new(Start);
     private readonly Schedule schedule;
 
     public ScheduleTests()
@@ -34,7 +34,16 @@ public sealed class ScheduleTests
     [Fact]
     public void Now_is_the_database_clock_running_on()
     {
-        clock.Now = Start.AddSeconds(3);
+        clock.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(DatabaseStart.AddSeconds(3), schedule.Now);
+    }
+
+    [Fact]
+    public void A_step_of_the_wall_clock_does_not_move_now()
+    {
+        clock.StepWallClock(TimeSpan.FromHours(-1));
+        clock.Advance(TimeSpan.FromSeconds(3));
 
         Assert.Equal(DatabaseStart.AddSeconds(3), schedule.Now);
     }
@@ -56,7 +65,7 @@ public sealed class ScheduleTests
         var databaseClock = new DatabaseClock(clock);
         databaseClock.Remember(DatabaseStart);
         var step = new Schedule(db, databaseClock, Options.Create(new WorkflowOptions()), clock);
-        clock.Now = Start.AddSeconds(5);
+        clock.Advance(TimeSpan.FromSeconds(5));
 
         await step.SyncAsync(CancellationToken.None);
 
@@ -139,7 +148,7 @@ public sealed class ScheduleTests
     [Fact]
     public void Now_has_database_precision()
     {
-        clock.Now = Start.AddTicks(1234567);
+        clock.Advance(TimeSpan.FromTicks(1234567));
 
         Assert.Equal(0, schedule.Now.Ticks % 10);
     }

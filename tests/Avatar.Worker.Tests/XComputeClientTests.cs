@@ -176,19 +176,58 @@ public sealed class XComputeClientTests
     public void Verification_query_never_prints_its_token() =>
         Assert.DoesNotContain("secret-token", new VerificationQuery("secret-token", "default").ToString());
 
-    private static XComputeClient Client(HttpMessageHandler handler, Uri? baseUrl = null, TimeSpan? timeout = null)
+    [Fact]
+    public async Task A_call_that_waits_for_its_turn_longer_than_the_timeout_is_still_sent_and_answered()
+    {
+        var handler = new ScriptedHandler(_ => Json(200, """{"code":200,"data":{"id":"task_3"}}"""));
+
+        // One call a second and a 400 ms timeout: the third call of a burst waits about 2 s for its turn.
+        var client = Client(handler, timeout: TimeSpan.FromMilliseconds(400), maxRequestsPerSecond: 1);
+        var replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => client.SubmitAssetsAsync(new SubmitAssetsRequest("g", "default", "Video", []), default)));
+
+        Assert.All(replies, r => Assert.True(r.Succeeded, r.Succeeded ? "" : r.Failure.ToString()));
+        Assert.Equal(3, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_call_held_back_by_a_pause_is_not_sent_and_says_so()
+    {
+        var calls = 0;
+        var handler = new ScriptedHandler(_ =>
+        {
+            var response = Json(calls++ == 0 ? 429 : 200, """{"code":200,"data":{"id":"task_4"}}""");
+            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(30));
+            return response;
+        });
+        var client = Client(handler);
+
+        Assert.Equal(FailureKind.RateLimited, (await client.GetTaskAsync("task_4", default)).Failure!.Kind);
+        var held = (await client.SubmitAssetsAsync(new SubmitAssetsRequest("g", "default", "Video", []), default)).Failure!;
+
+        Assert.True(held.HeldBack);
+        Assert.True(held.CertainlyNotTaken);
+        Assert.InRange(held.RetryAfter!.Value.TotalSeconds, 29, 30);
+        Assert.Single(handler.Requests);
+    }
+
+    private static XComputeClient Client(HttpMessageHandler handler, Uri? baseUrl = null, TimeSpan? timeout = null, int maxRequestsPerSecond = 0)
     {
         var options = new XComputeOptions
         {
             BaseUrl = baseUrl ?? new Uri("http://xcompute.test"),
             ApiKey = "test-key",
             RequestTimeout = timeout ?? TimeSpan.FromSeconds(5),
+            MaxRequestsPerSecond = maxRequestsPerSecond,
         };
         var http = Extensions.Configure(new HttpClient(handler), options);
         var meters = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
             .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         return new XComputeClient(
-            RestService.ForGenerated<IXComputeApi>(http, Extensions.RefitSettings), new Telemetry.AvatarMetrics(meters), TimeProvider.System, NullLogger<XComputeClient>.Instance);
+            RestService.ForGenerated<IXComputeApi>(http, Extensions.RefitSettings),
+            new RequestBudget(Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<RequestBudget>.Instance),
+            new Telemetry.AvatarMetrics(meters),
+            TimeProvider.System,
+            NullLogger<XComputeClient>.Instance);
     }
 
     private static int FreePort()

@@ -4,7 +4,8 @@ namespace Avatar.Worker.Scheduling;
 /// The database's clock as this process last read it (<c>SELECT now()</c>), run on by the process's own clock. Shared by
 /// every message of the process, so a command reads <c>now()</c> only when the last reading is older than
 /// <see cref="MaxAge"/>: under load the database's time costs no statement, and the drift between two clocks over
-/// 30 s (parts per million) stays far below anything the schedule measures.
+/// 30 s (parts per million) stays far below anything the schedule measures. The time since the reading is taken from the
+/// monotonic clock (<see cref="TimeProvider.GetTimestamp"/>), so a step of this machine's wall clock moves nothing.
 /// </summary>
 public sealed class DatabaseClock(TimeProvider clock)
 {
@@ -12,7 +13,7 @@ public sealed class DatabaseClock(TimeProvider clock)
 
     private Reading? last;
 
-    /// <summary>The database's time now, or null when there is no reading younger than <see cref="MaxAge"/> (or the local clock went back).</summary>
+    /// <summary>The database's time now, or null when there is no reading younger than <see cref="MaxAge"/>.</summary>
     public DateTimeOffset? Recent()
     {
         if (Volatile.Read(ref last) is not { } reading)
@@ -20,16 +21,16 @@ public sealed class DatabaseClock(TimeProvider clock)
             return null;
         }
 
-        var elapsed = clock.GetUtcNow() - reading.TakenAt;
-        return elapsed >= TimeSpan.Zero && elapsed <= MaxAge ? reading.DatabaseTime + elapsed : null;
+        var elapsed = clock.GetElapsedTime(reading.TakenAt);
+        return elapsed <= MaxAge ? reading.DatabaseTime + elapsed : null;
     }
 
     /// <summary>Keeps <paramref name="databaseTime"/>, just read from the database, and returns it.</summary>
     public DateTimeOffset Remember(DateTimeOffset databaseTime)
     {
-        Volatile.Write(ref last, new Reading(databaseTime, clock.GetUtcNow()));
+        Volatile.Write(ref last, new Reading(databaseTime, clock.GetTimestamp()));
         return databaseTime;
     }
 
-    private sealed record Reading(DateTimeOffset DatabaseTime, DateTimeOffset TakenAt);
+    private sealed record Reading(DateTimeOffset DatabaseTime, long TakenAt);
 }

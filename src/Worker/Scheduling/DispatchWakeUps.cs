@@ -23,7 +23,8 @@ public sealed class DispatchWakeUps(IOptions<WorkflowOptions> options, TimeProvi
 
     private readonly TimeSpan interval = options.Value.Polling.DispatchInterval;
     private readonly TimeSpan lease = options.Value.Polling.Lease;
-    private readonly PriorityQueue<DateTimeOffset, DateTimeOffset> moments = new();
+    // Timestamps of the monotonic clock: a step of the wall clock moves no wake-up.
+    private readonly PriorityQueue<long, long> moments = new();
     private readonly Lock gate = new();
 
     /// <summary>A row this instance just stored falls due in <paramref name="wait"/> (this process's clock).</summary>
@@ -34,7 +35,7 @@ public sealed class DispatchWakeUps(IOptions<WorkflowOptions> options, TimeProvi
             return;
         }
 
-        var at = clock.GetUtcNow() + wait;
+        var at = clock.GetTimestamp() + (long)(wait.TotalSeconds * clock.TimestampFrequency);
         lock (gate)
         {
             if (moments.Count < Capacity)
@@ -47,7 +48,7 @@ public sealed class DispatchWakeUps(IOptions<WorkflowOptions> options, TimeProvi
     /// <summary>How long the dispatcher sleeps after a look: until the next moment due, at most one interval, at least <see cref="MinimumGap"/>.</summary>
     public TimeSpan NextWait()
     {
-        var now = clock.GetUtcNow();
+        var now = clock.GetTimestamp();
         var wait = interval;
         lock (gate)
         {
@@ -57,9 +58,9 @@ public sealed class DispatchWakeUps(IOptions<WorkflowOptions> options, TimeProvi
                 moments.Dequeue();
             }
 
-            if (moments.TryPeek(out var next, out _) && next - now < wait)
+            if (moments.TryPeek(out var next, out _) && TimeSpan.FromSeconds((next - now) / (double)clock.TimestampFrequency) is var left && left < wait)
             {
-                wait = next - now;
+                wait = left;
             }
         }
 

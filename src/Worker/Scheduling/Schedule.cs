@@ -15,18 +15,19 @@ public sealed class Schedule(
 {
     private readonly PollingOptions polling = options.Value.Polling;
     private DateTimeOffset? anchor;
-    private DateTimeOffset anchoredAt;
+    private long anchoredAt; // a timestamp of the monotonic clock
 
     /// <summary>
-    /// The database's time, to its precision (microseconds, so a stored time reads back unchanged). Every time the
-    /// schedule stores comes from here, so instances whose clocks disagree still agree on what is due and when a claim lapses.
+    /// The database's time, to its precision (microseconds, so a stored time reads back unchanged), run on by this
+    /// process's monotonic clock. Every time the schedule stores comes from here, so instances whose clocks disagree (or
+    /// whose wall clocks are stepped) still agree on what is due and when a claim lapses.
     /// </summary>
     public DateTimeOffset Now
     {
         get
         {
             var now = (anchor ?? throw new InvalidOperationException("The schedule's clock is not set: call SyncAsync or HoldAsync first."))
-                + (clock.GetUtcNow() - anchoredAt);
+                + clock.GetElapsedTime(anchoredAt);
             return now.AddTicks(-(now.Ticks % 10));
         }
     }
@@ -41,7 +42,7 @@ public sealed class Schedule(
     internal void Anchor(DateTimeOffset databaseNow)
     {
         anchor = databaseNow;
-        anchoredAt = clock.GetUtcNow();
+        anchoredAt = clock.GetTimestamp();
     }
 
     /// <summary>

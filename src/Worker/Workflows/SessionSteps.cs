@@ -133,7 +133,7 @@ public sealed class SessionSteps(
     {
         if (failure.IsTransient && schedule.TryRetry(session, failure))
         {
-            logger.LogWarning("Creating session {SessionId} failed transiently ({Failure}); retrying at {NextPollAt}", session.Id, failure, session.Schedule.NextPollAt);
+            logger.LogDebug("Creating session {SessionId} failed transiently ({Failure}); retrying at {NextPollAt}", session.Id, failure, session.Schedule.NextPollAt);
             return;
         }
 

@@ -85,7 +85,8 @@ public sealed class SubmissionSteps(
             submission.State = SubmissionState.Pending;
             if (schedule.TryRetry(submission, failure))
             {
-                logger.LogWarning("xcompute did not take submission {SubmissionId} ({Failure}); retrying at {NextPollAt}", submission.Id, failure, submission.Schedule.NextPollAt);
+                // Counted in avatar.xcompute.requests; a 429's pause is logged once by the RequestBudget, not once a call.
+                logger.LogDebug("xcompute did not take submission {SubmissionId} ({Failure}); retrying at {NextPollAt}", submission.Id, failure, submission.Schedule.NextPollAt);
                 return;
             }
 

@@ -29,14 +29,13 @@ public static class Extensions
         // No retry handler on purpose: every retry is a row in the database schedule, so it survives a restart,
         // honours Retry-After without holding a consumer, and never repeats a submit whose outcome is unknown.
         // The request budget is the one thing every call shares: a rate and, after a 429, a pause for the whole instance.
+        // XComputeClient applies it before the call, outside the HttpClient, so waiting for a turn never eats the timeout.
         // No HttpClient logging handlers: they open a logging scope and redact the URI on every call even when nothing is
         // logged (the worker logs each failure itself; OpenTelemetry counts and traces every call).
         services.AddSingleton<RequestBudget>();
-        services.AddTransient<RequestBudgetHandler>();
         services.AddRefitGeneratedClient<IXComputeApi>(RefitSettings)
             .ConfigureHttpClient((provider, client) => Configure(client, provider.GetRequiredService<IOptions<XComputeOptions>>().Value))
             .ConfigurePrimaryHttpMessageHandler(CreatePrimaryHandler)
-            .AddHttpMessageHandler<RequestBudgetHandler>()
             .RemoveAllLoggers();
 
         services.AddScoped<XComputeClient>();

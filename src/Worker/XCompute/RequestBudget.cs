@@ -7,20 +7,27 @@ namespace Avatar.Worker.XCompute;
 /// <summary>
 /// This instance's budget of calls to xcompute: at most <see cref="XComputeOptions.MaxRequestsPerSecond"/>, from a token
 /// bucket, so a burst of work leaves as a steady stream; and after a 429, none until its <c>Retry-After</c> has passed
-/// (1 s when it names none, <see cref="XComputeOptions.MaxPause"/> at most). A call that falls in such a pause is not
-/// sent: <see cref="RequestBudgetHandler"/> answers it 429 with the time left, so the workflow reschedules its row
-/// exactly as after xcompute's own 429.
+/// (1 s when it names none, <see cref="XComputeOptions.MaxPause"/> at most). <see cref="XComputeClient"/> waits for a
+/// call's turn before the call's own timeout starts, so a call that waited long is never mistaken for one sent and
+/// unanswered; a call that falls in a pause is not sent at all, and the workflow reschedules its row for the time left.
 /// </summary>
+/// <remarks>
+/// The pause is measured on the monotonic clock (<see cref="TimeProvider.GetTimestamp"/>): a step of the wall clock
+/// neither ends it early nor stretches it. One log line per pause, not one per call held back (those are counted in
+/// <c>avatar.xcompute.requests</c> with the status <c>held_back</c>).
+/// </remarks>
 public sealed class RequestBudget : IDisposable
 {
     private readonly TokenBucketRateLimiter? limiter;
     private readonly TimeProvider clock;
     private readonly TimeSpan maxPause;
-    private long pausedUntil; // UtcTicks
+    private readonly ILogger<RequestBudget> logger;
+    private long pausedUntil; // a timestamp of the monotonic clock; 0 when no pause was ever asked for
 
-    public RequestBudget(IOptions<XComputeOptions> options, TimeProvider clock)
+    public RequestBudget(IOptions<XComputeOptions> options, TimeProvider clock, ILogger<RequestBudget> logger)
     {
         this.clock = clock;
+        this.logger = logger;
         maxPause = options.Value.MaxPause;
         if (options.Value.MaxRequestsPerSecond is > 0 and var rate)
         {
@@ -62,12 +69,23 @@ public sealed class RequestBudget : IDisposable
             return;
         }
 
-        var now = clock.GetUtcNow();
-        var wait = XComputeClient.RetryAfter(response, now) ?? TimeSpan.FromSeconds(1);
-        var until = (now + (wait > maxPause ? maxPause : wait)).UtcTicks;
+        var wait = XComputeClient.RetryAfter(response, clock.GetUtcNow()) ?? TimeSpan.FromSeconds(1);
+        wait = wait > maxPause ? maxPause : wait;
+        var now = clock.GetTimestamp();
+        var until = now + (long)(wait.TotalSeconds * clock.TimestampFrequency);
         long seen;
-        while (until > (seen = Interlocked.Read(ref pausedUntil)) && Interlocked.CompareExchange(ref pausedUntil, until, seen) != seen)
+        while (until > (seen = Interlocked.Read(ref pausedUntil)))
         {
+            if (Interlocked.CompareExchange(ref pausedUntil, until, seen) == seen)
+            {
+                // A new pause (the last one had ended), not one made longer: worth one line.
+                if (seen == 0 || seen <= now)
+                {
+                    logger.LogWarning("xcompute answered 429; this instance holds back its calls for {Pause}", wait);
+                }
+
+                break;
+            }
         }
     }
 
@@ -75,34 +93,8 @@ public sealed class RequestBudget : IDisposable
 
     private TimeSpan? PauseLeft()
     {
-        var left = new DateTimeOffset(Interlocked.Read(ref pausedUntil), TimeSpan.Zero) - clock.GetUtcNow();
-        return left > TimeSpan.Zero ? left : null;
-    }
-}
-
-/// <summary>Applies the <see cref="RequestBudget"/> to every call of the xcompute client.</summary>
-internal sealed class RequestBudgetHandler(RequestBudget budget) : DelegatingHandler
-{
-    /// <summary>Set on a request the budget held back (answered here, never sent).</summary>
-    public static readonly HttpRequestOptionsKey<bool> HeldBack = new("avatar.held_back");
-
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        if (await budget.AcquireAsync(cancellationToken) is { } pause)
-        {
-            request.Options.Set(HeldBack, true);
-            var held = new HttpResponseMessage(HttpStatusCode.TooManyRequests)
-            {
-                RequestMessage = request,
-                ReasonPhrase = "held back by the worker after a 429",
-                Content = new StringContent("""{"error":{"code":"held_back","message":"held back by the worker: xcompute asked for a pause"}}""", System.Text.Encoding.UTF8, "application/json"),
-            };
-            held.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(pause);
-            return held;
-        }
-
-        var response = await base.SendAsync(request, cancellationToken);
-        budget.Observe(response);
-        return response;
+        var until = Interlocked.Read(ref pausedUntil);
+        var now = clock.GetTimestamp();
+        return until != 0 && until > now ? TimeSpan.FromSeconds((until - now) / (double)clock.TimestampFrequency) : null;
     }
 }

@@ -11,7 +11,7 @@ namespace Avatar.Worker.XCompute;
 /// Calls xcompute and turns every answer, including transport failures, into an <see cref="XComputeReply"/>.
 /// It never retries: whether and when to try again is the workflow's decision, kept in the database.
 /// </summary>
-public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, TimeProvider clock, ILogger<XComputeClient> logger)
+public sealed class XComputeClient(IXComputeApi api, RequestBudget budget, AvatarMetrics metrics, TimeProvider clock, ILogger<XComputeClient> logger)
 {
     private const int MaxMessageLength = 300;
 
@@ -32,26 +32,33 @@ public sealed class XComputeClient(IXComputeApi api, AvatarMetrics metrics, Time
         SendAsync("get-task", ct => api.GetTaskAsync(taskId, ct), cancellationToken, secret);
 
     /// <summary>
-    /// Sends one call. Every string read from the answer (the data, an error's code and message) has
+    /// Sends one call, once the <see cref="RequestBudget"/> gives it its turn: the wait comes before the call's own
+    /// timeout (<see cref="XComputeOptions.RequestTimeout"/>, the HttpClient's) starts, and a call the budget holds back
+    /// is answered here without being sent. Every string read from the answer (the data, an error's code and message) has
     /// <paramref name="secret"/> replaced before anything is cut to length, logged or stored, so no part of a byted
     /// token that xcompute quotes back survives, not even a prefix left by a cut.
     /// </summary>
     private async Task<XComputeReply> SendAsync(
         string operation, Func<CancellationToken, Task<HttpResponseMessage>> call, CancellationToken cancellationToken, string? secret = null)
     {
+        if (await budget.AcquireAsync(cancellationToken) is { } pause)
+        {
+            metrics.Requested(operation, "held_back", TimeSpan.Zero);
+            return XComputeReply.Failed(new XComputeFailure(
+                FailureKind.RateLimited, null, "held_back", "held back by the worker: xcompute asked for a pause", pause) { HeldBack = true });
+        }
+
         var started = Stopwatch.GetTimestamp();
         try
         {
             using var response = await call(cancellationToken);
+            budget.Observe(response);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            var heldBack = response.RequestMessage?.Options.TryGetValue(RequestBudgetHandler.HeldBack, out var held) == true && held;
-            var status = heldBack ? "held_back" : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            metrics.Requested(operation, status, Stopwatch.GetElapsedTime(started));
+            metrics.Requested(operation, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), Stopwatch.GetElapsedTime(started));
             logger.LogDebug(
                 "xcompute {Operation} answered {StatusCode} in {ElapsedMs} ms",
                 operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            var reply = Read(response, body, secret);
-            return heldBack && reply.Failure is { } failure ? XComputeReply.Failed(failure with { HeldBack = true }) : reply;
+            return Read(response, body, secret);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && TransportFailure(exception) is { } failure)
         {
