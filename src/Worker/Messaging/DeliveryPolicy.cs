@@ -32,7 +32,7 @@ internal static class DeliveryPolicy
         var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
         endpoint.ConfigureError(error =>
         {
-            error.UseFilter(new ReturnToQueueFilter(context.GetRequiredService<ILogger<ReturnToQueueFilter>>()));
+            error.UseFilter(new ReturnToQueueFilter(context.GetRequiredService<AvatarMetrics>(), context.GetRequiredService<ILogger<ReturnToQueueFilter>>()));
             error.UseFilter(new GenerateFaultFilter());
             error.UseFilter(new ErrorTransportFilter());
         });
@@ -79,12 +79,18 @@ internal sealed class OutageSuspicionFilter<T>(OutageGate gate) : IFilter<Consum
 }
 
 /// <summary>
-/// The first filter of every endpoint's error pipe: a message whose failure came from a server being away, or from this
-/// host stopping around it, is not moved to <c>_error</c>. The failure is thrown on, so the transport returns the message
-/// to its queue unacknowledged (RabbitMQ's <c>basic.nack</c> with requeue), as it does for a message cancelled by a stop,
-/// and this or another instance takes it again.
+/// The first filter of every endpoint's error pipe, which a message reaches once its retries are spent:
+/// <list type="bullet">
+/// <item>a message whose failure came from a server being away, or from this host stopping around it, is not moved to
+/// <c>_error</c>: the failure is thrown on, so the transport returns the message to its queue unacknowledged (RabbitMQ's
+/// <c>basic.nack</c> with requeue), as it does for a message cancelled by a stop, and this or another instance takes it again;</item>
+/// <item>a message whose publishes RabbitMQ kept refusing for the whole outage tolerance is acknowledged and given up,
+/// neither requeued nor moved: the flow's row is stored and ended before anything is published, so nothing of the flow
+/// is lost, and a fanout publish the broker refuses has reached every other bound queue (a refusal means one queue said
+/// no). Requeueing it would publish the same event again, to everyone else, for as long as that one queue refuses.</item>
+/// </list>
 /// </summary>
-internal sealed class ReturnToQueueFilter(ILogger<ReturnToQueueFilter> logger) : IFilter<ExceptionReceiveContext>
+internal sealed class ReturnToQueueFilter(AvatarMetrics metrics, ILogger<ReturnToQueueFilter> logger) : IFilter<ExceptionReceiveContext>
 {
     /// <summary>A server was away, or the host stopped (its services disposed, or the message cancelled) under the message.</summary>
     public static bool ShouldReturn(Exception exception) =>
@@ -92,6 +98,13 @@ internal sealed class ReturnToQueueFilter(ILogger<ReturnToQueueFilter> logger) :
 
     public Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
+        if (RefusedPublishes.IsRefusal(context.Exception) && !context.CancellationToken.IsCancellationRequested)
+        {
+            metrics.GaveUp();
+            logger.LogDebug("Gave up a message on {InputAddress}: RabbitMQ kept refusing what it publishes", context.InputAddress);
+            return Task.CompletedTask;
+        }
+
         if (!ShouldReturn(context.Exception) && !context.CancellationToken.IsCancellationRequested)
         {
             return next.Send(context);
