@@ -23,6 +23,10 @@ if [[ " $* " == *" --cluster "* ]] && ! scripts/rabbitmq-cluster.sh status; then
   SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh down")
 fi
 
+if [[ " $* " == *" --db-failover "* ]]; then
+  SERVICES_STARTED+=("scripts/postgres-pair.sh down") # the run starts the pair afresh
+fi
+
 mkdir -p .run/chaos
 dotnet build Worker.sln -c Release -nologo -v quiet >.run/build.log 2>&1 || { cat .run/build.log >&2; exit 1; }
 dotnet tests/Avatar.Chaos/bin/Release/net10.0/Avatar.Chaos.dll --log-directory .run/chaos "$@"

@@ -122,6 +122,13 @@ internal static class XComputeEndpoints
     {
         var groupId = (string?)body["group_id"] ?? "";
         state.Stats.Count($"submit:{groupId}");
+
+        // By the first asset's URL too: a caller that gives every submission its own URLs (the chaos run) sees how often
+        // each one was submitted.
+        if (body["assets"] is JsonArray { Count: > 0 } sent && sent[0] is JsonObject { } first && (string?)first["url"] is { } firstUrl)
+        {
+            state.Stats.Count($"submit-asset:{firstUrl}");
+        }
         if (!state.IsGroup(groupId))
         {
             return Invalid($"group_id {groupId} is not a verified asset group");

@@ -27,10 +27,20 @@ public sealed record ChaosOptions
     /// <summary>On the three-node cluster of <c>scripts/rabbitmq-cluster.sh</c>: the broker outage is the loss of the node leading the queues.</summary>
     public bool Cluster { get; init; }
 
+    /// <summary>
+    /// On the primary and synchronous standby of <c>scripts/postgres-pair.sh</c>: the database outage is the primary
+    /// killed with SIGKILL and the standby promoted <see cref="PromoteAfter"/> later, as an HA manager would.
+    /// </summary>
+    public bool DbFailover { get; init; }
+
+    /// <summary>How long the HA manager takes to notice the primary's loss and promote the standby.</summary>
+    public TimeSpan PromoteAfter { get; init; } = TimeSpan.FromSeconds(10);
+
     public static ChaosOptions From(string[] args)
     {
         var cluster = args.Contains("--cluster");
-        var settings = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a != "--cluster")]).Build();
+        var failover = args.Contains("--db-failover");
+        var settings = new ConfigurationBuilder().AddCommandLine([.. args.Where(a => a is not ("--cluster" or "--db-failover"))]).Build();
         var defaults = new ChaosOptions();
         return new ChaosOptions
         {
@@ -44,6 +54,8 @@ public sealed record ChaosOptions
             Settle = TimeSpan.FromSeconds(settings.GetValue("settle-seconds", defaults.Settle.TotalSeconds)),
             LogDirectory = settings.GetValue("log-directory", defaults.LogDirectory)!,
             Cluster = cluster,
+            DbFailover = failover,
+            PromoteAfter = TimeSpan.FromSeconds(settings.GetValue("promote-after-seconds", defaults.PromoteAfter.TotalSeconds)),
         };
     }
 }

@@ -3,8 +3,12 @@ using System.Globalization;
 namespace Avatar.Chaos;
 
 /// <summary>What the flows of a chaos run ended with.</summary>
-public sealed record ChaosResult(int Flows, int Terminal, int Duplicates, int Conflicting, int SubmitOutcomeUnknown, Dictionary<string, int> Outcomes)
+public sealed record ChaosResult(
+    int Flows, int Terminal, int Duplicates, int Conflicting, int SubmitOutcomeUnknown, HashSet<Guid> UnknownIds, Dictionary<string, int> Outcomes)
 {
+    /// <summary>Submissions xcompute received more than once, other than those reported <c>submit_outcome_unknown</c>.</summary>
+    public int SubmittedTwice { get; init; }
+
     public long InErrorQueues { get; init; }
 
     public long SecretLines { get; init; }
@@ -26,7 +30,7 @@ public sealed record ChaosResult(int Flows, int Terminal, int Duplicates, int Co
     /// Every flow ended, none with two different endings, nothing parked in _error, no secret logged, no worker left by
     /// itself, fewer than one submission in a hundred of unknown outcome, and a readable log.
     /// </summary>
-    public bool Passed => Terminal == Flows && Conflicting == 0 && InErrorQueues == 0 && SecretLines == 0 && WorkerExits == 0
+    public bool Passed => Terminal == Flows && Conflicting == 0 && InErrorQueues == 0 && SecretLines == 0 && WorkerExits == 0 && SubmittedTwice == 0
         && SubmitOutcomeUnknown * 100 < Math.Max(1, Submissions) && LogLinesPerFlow < MaxLogLinesPerFlow;
 
     public int Submissions { get; init; }
@@ -38,6 +42,7 @@ public sealed record ChaosResult(int Flows, int Terminal, int Duplicates, int Co
         output.WriteLine($"  duplicate copies     {Duplicates} (the same terminal event delivered again)");
         output.WriteLine($"  conflicting          {Conflicting} (flows with two different terminal events)");
         output.WriteLine($"  submit unknown       {SubmitOutcomeUnknown} (a submit in flight when its worker died)");
+        output.WriteLine($"  submitted twice      {SubmittedTwice} (submissions xcompute received more than once, unknown ones left out)");
         output.WriteLine($"  in _error            {InErrorQueues}");
         output.WriteLine($"  secrets in logs      {SecretLines} of {LogLines} worker log lines");
         output.WriteLine($"  log lines per flow   {LogLinesPerFlow.ToString("0.0", CultureInfo.InvariantCulture)} (under {MaxLogLinesPerFlow})");

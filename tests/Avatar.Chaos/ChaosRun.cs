@@ -29,6 +29,8 @@ public sealed class ChaosRun : IAsyncDisposable
     private Dictionary<string, string> workerSettings = null!;
     private Services services = null!;
     private Services broker = null!;
+    private Services databases = null!;
+    private DatabasePair? pair;
     private BrokerCluster? cluster;
     private WebApplication simulatorApp = null!;
     private SimulatorClient simulator = null!;
@@ -78,7 +80,14 @@ public sealed class ChaosRun : IAsyncDisposable
             broker = services.OnCluster(cluster);
         }
 
-        connectionString = await services.CreateDatabaseAsync(database);
+        databases = services;
+        if (options.DbFailover)
+        {
+            pair = await DatabasePair.UpAsync();
+            databases = services.OnDatabase(pair);
+        }
+
+        connectionString = await databases.CreateDatabaseAsync(database);
         (simulatorApp, simulator) = await Harness.StartSimulatorAsync(
             apiKey,
             $"--Simulator:ReviewDuration={options.ReviewDuration}",
@@ -109,7 +118,8 @@ public sealed class ChaosRun : IAsyncDisposable
     {
         Console.WriteLine($"chaos: {options.Workers} worker processes, {options.Submissions} submissions, {options.Sessions} sessions, " +
             $"{options.ReviewDuration.TotalSeconds:0} s reviews; task reads answer 20% 5xx, 5% 429, 5% 3 s late" +
-            (cluster is null ? "" : $"; RabbitMQ is a three-node cluster ({string.Join(", ", cluster.Nodes)})"));
+            (cluster is null ? "" : $"; RabbitMQ is a three-node cluster ({string.Join(", ", cluster.Nodes)})") +
+            (pair is null ? "" : "; PostgreSQL is a primary and a synchronous standby (scripts/postgres-pair.sh)"));
         clock.Restart();
         using var stop = new CancellationTokenSource();
         var people = PlayThePeopleAsync(stop.Token);
@@ -121,23 +131,49 @@ public sealed class ChaosRun : IAsyncDisposable
         await Task.Delay(TimeSpan.FromSeconds(8));
         await KillAsync(0);
 
-        // PostgreSQL away while commands keep arriving.
+        // PostgreSQL away while commands keep arriving: stopped for the outage, or its primary lost and the standby
+        // promoted by the HA manager this run plays.
         await Task.Delay(TimeSpan.FromSeconds(5));
-        await services.StopDatabaseAsync();
-        Say($"stopped PostgreSQL for {options.DatabaseOutage.TotalSeconds:0} s");
         var outage = Stopwatch.StartNew();
+        if (pair is null)
+        {
+            await services.StopDatabaseAsync();
+            Say($"stopped PostgreSQL for {options.DatabaseOutage.TotalSeconds:0} s");
+        }
+        else
+        {
+            await pair.KillPrimaryAsync();
+            Say($"SIGKILL the PostgreSQL primary; promoting the standby in {options.PromoteAfter.TotalSeconds:0} s");
+        }
+
         var during = options.Submissions * 4 / 10;
+        var promoted = false;
         for (var i = 0; i < 10; i++)
         {
             await PublishSubmissionsAsync(during / 10);
             await PublishSessionsAsync(i == 0 ? options.Sessions - sessions.Count : 0);
-            await Task.Delay(options.DatabaseOutage / 20);
+            await Task.Delay((pair is null ? options.DatabaseOutage : options.PromoteAfter * 2) / 20);
+            if (pair is not null && !promoted && outage.Elapsed >= options.PromoteAfter)
+            {
+                await pair.PromoteStandbyAsync();
+                promoted = true;
+                Say("promoted the standby: it is the primary now");
+            }
         }
 
         Say($"published {sessions.Count} sessions and {submissions.Count} submissions in all");
-        await Task.Delay(Max(TimeSpan.Zero, options.DatabaseOutage - outage.Elapsed));
-        await services.StartDatabaseAsync();
-        Say("started PostgreSQL");
+        if (pair is null)
+        {
+            await Task.Delay(Max(TimeSpan.Zero, options.DatabaseOutage - outage.Elapsed));
+            await services.StartDatabaseAsync();
+            Say("started PostgreSQL");
+        }
+        else if (!promoted)
+        {
+            await Task.Delay(Max(TimeSpan.Zero, options.PromoteAfter - outage.Elapsed));
+            await pair.PromoteStandbyAsync();
+            Say("promoted the standby: it is the primary now");
+        }
 
         await Task.Delay(TimeSpan.FromSeconds(15));
         await KillAsync(1);
@@ -204,6 +240,7 @@ public sealed class ChaosRun : IAsyncDisposable
             WorkerExits = exits.Count,
             Submissions = submissions.Count,
             InErrorQueues = await ErrorQueueDepthAsync(),
+            SubmittedTwice = await SubmittedTwiceAsync(counts),
             SecretLines = await SecretLinesAsync(),
             LogLines = Directory.GetFiles(options.LogDirectory, "worker-*.log").Sum(f => File.ReadLines(f).LongCount()),
             Elapsed = clock.Elapsed,
@@ -325,6 +362,7 @@ public sealed class ChaosRun : IAsyncDisposable
             Duplicates: outcomes.Values.Sum(o => o.Count - 1),
             Conflicting: outcomes.Values.Count(o => o.Distinct().Count() > 1),
             SubmitOutcomeUnknown: submissions.Count(s => outcomes.TryGetValue(s, out var o) && o.Contains(AvatarErrorCodes.SubmitOutcomeUnknown)),
+            UnknownIds: [.. submissions.Where(s => outcomes.TryGetValue(s, out var o) && o.Contains(AvatarErrorCodes.SubmitOutcomeUnknown))],
             Outcomes: outcomes.Values.Select(o => o[0]).GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count()));
     }
 
@@ -346,6 +384,15 @@ public sealed class ChaosRun : IAsyncDisposable
         }
 
         return total;
+    }
+
+    /// <summary>Submissions xcompute (the simulator) received more than once, leaving out those reported submit_outcome_unknown.</summary>
+    private async Task<int> SubmittedTwiceAsync(ChaosResult counts)
+    {
+        var stats = await simulator.StatsAsync();
+        return submissions
+            .Select((id, n) => (id, Submits: stats.Count($"submit-asset:https://cdn.example/chaos/{n}/front.mp4")))
+            .Count(s => s.Submits > 1 && !counts.UnknownIds.Contains(s.id));
     }
 
     private async Task<long> SecretLinesAsync()
@@ -387,7 +434,7 @@ public sealed class ChaosRun : IAsyncDisposable
 
         if (services is not null)
         {
-            await services.DropDatabaseAsync(database);
+            await databases.DropDatabaseAsync(database);
             await services.DisposeAsync();
         }
     }

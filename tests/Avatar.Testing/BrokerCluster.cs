@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Avatar.Testing;
 
 /// <summary>
@@ -39,25 +37,5 @@ public sealed class BrokerCluster
     /// <summary>rabbitmqctl against the cluster; returns what it printed.</summary>
     public Task<string> CtlAsync(params string[] arguments) => ScriptAsync(["ctl", .. arguments]);
 
-    private static async Task<string> ScriptAsync(params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "rabbitmq-cluster.sh"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Repository.Root,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0
-            ? output
-            : throw new InvalidOperationException($"scripts/rabbitmq-cluster.sh {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
-    }
+    private static Task<string> ScriptAsync(params string[] arguments) => Scripts.RunAsync("rabbitmq-cluster.sh", arguments);
 }

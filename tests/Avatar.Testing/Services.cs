@@ -168,6 +168,19 @@ public sealed class Services : IAsyncDisposable
             : throw new InvalidOperationException($"{command} {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
     }
 
+    /// <summary>The same broker, with <paramref name="pair"/> as PostgreSQL (it is not stopped and started, but failed over).</summary>
+    public Services OnDatabase(DatabasePair pair) => new()
+    {
+        AdminConnectionString = pair.AdminConnectionString,
+        AmqpHost = AmqpHost,
+        AmqpPort = AmqpPort,
+        AmqpVirtualHost = AmqpVirtualHost,
+        AmqpUser = AmqpUser,
+        AmqpPassword = AmqpPassword,
+        AmqpNodes = AmqpNodes,
+        rabbitContainer = rabbitContainer,
+    };
+
     /// <summary>The same PostgreSQL, with <paramref name="cluster"/> as the broker.</summary>
     public Services OnCluster(BrokerCluster cluster) => WithBroker(
         cluster.Nodes[0].Split(':')[0], int.Parse(cluster.Nodes[0].Split(':')[1], System.Globalization.CultureInfo.InvariantCulture),
