@@ -12,8 +12,6 @@ namespace Avatar.IntegrationTests;
 /// </summary>
 public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
-    private static readonly string[] IntakeQueues = ["create-avatar-session", "avatar-auth-completed", "submit-avatar-assets", "poll-session", "poll-submission"];
-
     [Fact]
     public async Task Commands_that_arrive_while_the_database_is_down_each_end_in_one_event_once_it_is_back()
     {
@@ -210,25 +208,5 @@ public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
             var reconnects = worker.Logs.Lines.Count(l => l.Contains("RabbitMQ refused a message; reconnecting", StringComparison.Ordinal));
             Assert.InRange(reconnects, 1, 3);
         });
-    }
-
-    private async Task<long> ErrorCountAsync()
-    {
-        await using var connection = await Fixture.Services.ConnectAsync();
-        long total = 0;
-        foreach (var queue in IntakeQueues)
-        {
-            await using var channel = await connection.CreateChannelAsync();
-            try
-            {
-                total += (await channel.QueueDeclarePassiveAsync($"{queue}_error")).MessageCount;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-            {
-                // Not created yet: MassTransit declares an error queue on its first fault.
-            }
-        }
-
-        return total;
     }
 }

@@ -128,19 +128,19 @@ public sealed class Services : IAsyncDisposable
     public Services As(string virtualHost, string user, string password) =>
         WithBroker(AmqpHost, AmqpPort, AmqpNodes, virtualHost, user, password, rabbitContainer);
 
-    /// <summary>The same PostgreSQL, reached through another broker, virtual host or user.</summary>
+    /// <summary>The same PostgreSQL (or <paramref name="database"/>'s), reached through another broker, virtual host or user.</summary>
     private Services WithBroker(
-        string host, int port, IReadOnlyList<string> nodes, string virtualHost, string user, string password, RabbitMqContainer? rabbit) => new()
+        string host, int port, IReadOnlyList<string> nodes, string virtualHost, string user, string password, RabbitMqContainer? rabbit, string? database = null) => new()
     {
-        AdminConnectionString = AdminConnectionString,
-        PostgresCluster = PostgresCluster,
+        AdminConnectionString = database ?? AdminConnectionString,
+        PostgresCluster = database is null ? PostgresCluster : null,
         AmqpHost = host,
         AmqpPort = port,
         AmqpVirtualHost = virtualHost,
         AmqpUser = user,
         AmqpPassword = password,
         AmqpNodes = nodes,
-        postgresContainer = postgresContainer,
+        postgresContainer = database is null ? postgresContainer : null,
         rabbitContainer = rabbit,
     };
 
@@ -169,17 +169,8 @@ public sealed class Services : IAsyncDisposable
     }
 
     /// <summary>The same broker, with <paramref name="pair"/> as PostgreSQL (it is not stopped and started, but failed over).</summary>
-    public Services OnDatabase(DatabasePair pair) => new()
-    {
-        AdminConnectionString = pair.AdminConnectionString,
-        AmqpHost = AmqpHost,
-        AmqpPort = AmqpPort,
-        AmqpVirtualHost = AmqpVirtualHost,
-        AmqpUser = AmqpUser,
-        AmqpPassword = AmqpPassword,
-        AmqpNodes = AmqpNodes,
-        rabbitContainer = rabbitContainer,
-    };
+    public Services OnDatabase(DatabasePair pair) =>
+        WithBroker(AmqpHost, AmqpPort, AmqpNodes, AmqpVirtualHost, AmqpUser, AmqpPassword, rabbitContainer, pair.AdminConnectionString);
 
     /// <summary>The same PostgreSQL, with <paramref name="cluster"/> as the broker.</summary>
     public Services OnCluster(BrokerCluster cluster) => WithBroker(

@@ -12,7 +12,14 @@ public static class TransientFailures
 {
     public static bool Is(Exception exception) => Chain(exception).Any(e => e switch
     {
-        NpgsqlException npgsql => npgsql.IsTransient,
+        // A server that is in the middle of a failover: still a standby, or read-only while it is promoted.
+        PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.CannotConnectNow } => true,
+        PostgresException postgres => postgres.IsTransient,
+
+        // Npgsql's own failures (not the server's answer) are about reaching the server: a refused or dropped
+        // connection, a timeout, and with several hosts "No suitable host was found" while the old primary is gone and
+        // the standby not yet promoted, which Npgsql does not mark transient.
+        NpgsqlException => true,
         RetryLimitExceededException => true,
         TimeoutException or System.Net.Sockets.SocketException or IOException => true,
         MassTransit.ConnectionException or MassTransit.TransportUnavailableException => true,

@@ -56,6 +56,29 @@ public abstract class AvatarTest(AvatarFixture fixture) : IAsyncLifetime
         Assert.True(await condition(), $"the condition did not become true within {seconds} s");
     }
 
+    private static readonly string[] IntakeQueues = ["create-avatar-session", "avatar-auth-completed", "submit-avatar-assets", "poll-session", "poll-submission"];
+
+    /// <summary>How many messages the worker's <c>_error</c> queues hold now.</summary>
+    protected async Task<long> ErrorCountAsync()
+    {
+        await using var connection = await Fixture.Services.ConnectAsync();
+        long total = 0;
+        foreach (var queue in IntakeQueues)
+        {
+            await using var channel = await connection.CreateChannelAsync();
+            try
+            {
+                total += (await channel.QueueDeclarePassiveAsync($"{queue}_error")).MessageCount;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                // Not created yet: MassTransit declares an error queue on its first fault.
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>A stored row, read afresh.</summary>
     protected async Task<T?> FindAsync<T>(Guid id)
         where T : class
