@@ -64,6 +64,10 @@ trap cleanup EXIT
 
 harness_services_up "avatar-tests"
 
+# The failover test (FailoverTests) starts the PostgreSQL pair of scripts/postgres-pair.sh itself and takes it down
+# again; should it stop half-way, the pair goes down here.
+SERVICES_STARTED+=("scripts/postgres-pair.sh down")
+
 # The cluster test (see ClusterTests; AVATAR_CLUSTER_TESTS=0 leaves it out) starts the three-node RabbitMQ cluster
 # (scripts/rabbitmq-cluster.sh) if it is not running; this script then takes it down again at the end.
 filter=()
