@@ -168,45 +168,4 @@ public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
         Assert.Equal(errorsBefore, await ErrorCountAsync());
         Assert.Equal(5, (await Simulator.StatsAsync()).Count($"submit:{groupId}"));
     }
-
-    [Fact]
-    public async Task A_subscriber_queue_that_refuses_every_event_neither_keeps_the_others_waiting_nor_makes_the_worker_loop()
-    {
-        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
-        var groupId = await MintGroupAsync();
-        var submissions = Enumerable.Range(0, 5).Select(i => Submission(groupId, $"front-{i}")).ToList();
-        var ids = submissions.Select(s => s.SubmissionId).ToHashSet();
-        var settings = new Dictionary<string, string> { ["Messaging:OutageTolerance"] = "00:00:03" };
-        await Fixture.WithWorkerAsync(settings, async worker =>
-        {
-            // Another service's queue, bound to the approvals, that refuses whatever reaches it: the broker nacks
-            // every publish of AvatarAssetsApproved, although the harness's own queue takes it.
-            await using var connection = await Fixture.Services.ConnectAsync();
-            await using var channel = await connection.CreateChannelAsync();
-            var queue = $"refusing-subscriber-{Guid.NewGuid():N}";
-            await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: false, new Dictionary<string, object?>
-            {
-                ["x-max-length"] = 0,
-                ["x-overflow"] = "reject-publish",
-            });
-            await channel.QueueBindAsync(queue, "Avatar.Contracts:AvatarAssetsApproved", "");
-            var errorsBefore = await ErrorCountAsync();
-
-            await Task.WhenAll(submissions.Select(s => Fixture.Publish(s)));
-            foreach (var submission in submissions)
-            {
-                await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == submission.SubmissionId, TimeSpan.FromSeconds(30));
-            }
-
-            // Each refused publish is retried for the 3-s tolerance and then given up: after that, no more copies.
-            await Task.Delay(TimeSpan.FromSeconds(10));
-            var copies = Events.All<AvatarAssetsApproved>(e => ids.Contains(e.SubmissionId)).Count;
-            await Task.Delay(TimeSpan.FromSeconds(10));
-            Assert.Equal(copies, Events.All<AvatarAssetsApproved>(e => ids.Contains(e.SubmissionId)).Count);
-
-            Assert.Equal(errorsBefore, await ErrorCountAsync());
-            var reconnects = worker.Logs.Lines.Count(l => l.Contains("RabbitMQ refused a message; reconnecting", StringComparison.Ordinal));
-            Assert.InRange(reconnects, 1, 3);
-        });
-    }
 }

@@ -25,5 +25,15 @@ public sealed class TransientFailuresTests
         Assert.False(TransientFailures.Is(new PostgresException("refused", "ERROR", "ERROR", sqlState)));
 
     [Fact]
+    public void A_refused_publish_is_a_refusal_not_an_outage_although_MassTransit_wraps_it_as_a_connection_failure()
+    {
+        var refused = new MassTransit.RabbitMqConnectionException("BasicPublishAsync failed", new RabbitMQ.Client.Exceptions.PublishException(7, isReturn: false));
+
+        Assert.True(TransientFailures.IsRefusal(refused));
+        Assert.False(TransientFailures.Is(refused));
+        Assert.True(TransientFailures.Is(new MassTransit.RabbitMqConnectionException("the broker is away")));
+    }
+
+    [Fact]
     public void A_bug_is_not() => Assert.False(TransientFailures.Is(new NullReferenceException()));
 }

@@ -14,12 +14,13 @@ namespace Avatar.Worker.Messaging;
 /// <c>_error</c>.</item>
 /// <item>A kill switch: when an endpoint's messages keep faulting for other reasons, it stops taking messages for a
 /// while instead of moving its whole queue to <c>_error</c>, then starts again by itself. A server's absence is not
-/// its business: the <see cref="OutageGate"/> stops the endpoints for exactly as long as PostgreSQL is away.</item>
+/// its business (the <see cref="OutageGate"/> stops the endpoints for exactly as long as PostgreSQL is away), nor is a
+/// refused publish: one subscriber's full queue must not stop the worker serving everyone else.</item>
 /// <item>Outage retries: a failure of PostgreSQL or RabbitMQ (<see cref="TransientFailures"/>) is retried with growing
 /// intervals that span <see cref="MessagingOptions.OutageTolerance"/>, which rides out a restart or a failover; a
 /// longer outage stops the endpoints and returns the message to its queue.</item>
-/// <item>Other failures are retried a few times (<see cref="MessagingOptions.RetryIntervals"/>) and then go to <c>_error</c>:
-/// those messages cannot succeed as they are.</item>
+/// <item>Other failures are retried a few times (<see cref="MessagingOptions.RetryIntervals"/>) and then go to
+/// <c>_error</c>: those messages cannot succeed as they are.</item>
 /// <item>The in-memory outbox: events leave only once the consumer has committed and succeeded.</item>
 /// <item>Inside the retries: a server's absence marks the database as suspect for the <see cref="OutageGate"/>.</item>
 /// <item>A logging scope with the id of the session or submission the message is about.</item>
@@ -32,7 +33,7 @@ internal static class DeliveryPolicy
         var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
         endpoint.ConfigureError(error =>
         {
-            error.UseFilter(new ReturnToQueueFilter(context.GetRequiredService<AvatarMetrics>(), context.GetRequiredService<ILogger<ReturnToQueueFilter>>()));
+            error.UseFilter(new ReturnToQueueFilter(context.GetRequiredService<ILogger<ReturnToQueueFilter>>()));
             error.UseFilter(new GenerateFaultFilter());
             error.UseFilter(new ErrorTransportFilter());
         });
@@ -41,7 +42,7 @@ internal static class DeliveryPolicy
             .SetActivationThreshold(10)
             .SetTripThreshold(options.KillSwitchTripThreshold)
             .SetRestartTimeout(options.KillSwitchRestart)
-            .SetExceptionFilter(f => f.Ignore<Exception>(ReturnToQueueFilter.ShouldReturn)));
+            .SetExceptionFilter(f => f.Ignore<Exception>(e => ReturnToQueueFilter.ShouldReturn(e) || TransientFailures.IsRefusal(e))));
         endpoint.UseMessageRetry(r =>
         {
             r.Handle<Exception>(TransientFailures.Is);
@@ -79,18 +80,12 @@ internal sealed class OutageSuspicionFilter<T>(OutageGate gate) : IFilter<Consum
 }
 
 /// <summary>
-/// The first filter of every endpoint's error pipe, which a message reaches once its retries are spent:
-/// <list type="bullet">
-/// <item>a message whose failure came from a server being away, or from this host stopping around it, is not moved to
-/// <c>_error</c>: the failure is thrown on, so the transport returns the message to its queue unacknowledged (RabbitMQ's
-/// <c>basic.nack</c> with requeue), as it does for a message cancelled by a stop, and this or another instance takes it again;</item>
-/// <item>a message whose publishes RabbitMQ kept refusing for the whole outage tolerance is acknowledged and given up,
-/// neither requeued nor moved: the flow's row is stored and ended before anything is published, so nothing of the flow
-/// is lost, and a fanout publish the broker refuses has reached every other bound queue (a refusal means one queue said
-/// no). Requeueing it would publish the same event again, to everyone else, for as long as that one queue refuses.</item>
-/// </list>
+/// The first filter of every endpoint's error pipe, which a message reaches once its retries are spent: a message whose
+/// failure came from a server being away, or from this host stopping around it, is not moved to <c>_error</c>. The
+/// failure is thrown on, so the transport returns the message to its queue unacknowledged (RabbitMQ's
+/// <c>basic.nack</c> with requeue), as it does for a message cancelled by a stop, and this or another instance takes it again.
 /// </summary>
-internal sealed class ReturnToQueueFilter(AvatarMetrics metrics, ILogger<ReturnToQueueFilter> logger) : IFilter<ExceptionReceiveContext>
+internal sealed class ReturnToQueueFilter(ILogger<ReturnToQueueFilter> logger) : IFilter<ExceptionReceiveContext>
 {
     /// <summary>A server was away, or the host stopped (its services disposed, or the message cancelled) under the message.</summary>
     public static bool ShouldReturn(Exception exception) =>
@@ -98,13 +93,6 @@ internal sealed class ReturnToQueueFilter(AvatarMetrics metrics, ILogger<ReturnT
 
     public Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
-        if (RefusedPublishes.IsRefusal(context.Exception) && !context.CancellationToken.IsCancellationRequested)
-        {
-            metrics.GaveUp();
-            logger.LogDebug("Gave up a message on {InputAddress}: RabbitMQ kept refusing what it publishes", context.InputAddress);
-            return Task.CompletedTask;
-        }
-
         if (!ShouldReturn(context.Exception) && !context.CancellationToken.IsCancellationRequested)
         {
             return next.Send(context);

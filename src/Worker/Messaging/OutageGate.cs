@@ -52,7 +52,7 @@ public sealed class OutageGate : IReceiveEndpointObserver
     internal bool NeedsProbe => suspected || paused;
 
     /// <summary>PostgreSQL did not answer: stops every endpoint (waiting for the messages in flight), once.</summary>
-    internal async Task PauseAsync(Exception reason)
+    internal async Task PauseAsync(string reason)
     {
         suspected = false;
         if (paused)
@@ -64,7 +64,7 @@ public sealed class OutageGate : IReceiveEndpointObserver
         pauses.Add(1);
         logger.LogWarning(
             "PostgreSQL does not answer ({Reason}); this instance stopped taking messages on {Count} endpoint(s) until it does",
-            reason.GetBaseException().Message, endpoints.Count);
+            reason, endpoints.Count);
         await Task.WhenAll(endpoints.Values.Select(StopAsync));
     }
 
@@ -153,7 +153,7 @@ internal sealed class OutageProbe(OutageGate gate, IServiceScopeFactory scopes, 
             if (!gate.IsPaused)
             {
                 pausedAt = Clock.GetTimestamp();
-                await gate.PauseAsync(exception);
+                await gate.PauseAsync(exception is OperationCanceledException ? $"no answer within {ProbeTimeout.TotalSeconds:0} s" : exception.GetBaseException().Message);
             }
 
             return Interval;

@@ -4,7 +4,6 @@ using MassTransit.DependencyInjection;
 using MassTransit.RabbitMqTransport;
 using MassTransit.RabbitMqTransport.Configuration;
 using MassTransit.Transports;
-using PublishException = RabbitMQ.Client.Exceptions.PublishException;
 
 namespace Avatar.Worker.Messaging;
 
@@ -26,8 +25,7 @@ namespace Avatar.Worker.Messaging;
 /// refusal does not say which queue refused or why, so every refusal counts. Refusals the reconnect cannot cure (a
 /// subscriber's queue that is full with <c>x-overflow=reject-publish</c>, a quorum queue without its majority) cost one
 /// reconnect, then one per pause: after five minutes of them, one every five minutes, not one a message. The refused
-/// message itself is retried like an outage (<see cref="TransientFailures"/>), and given up once its retries are spent
-/// (<see cref="ReturnToQueueFilter"/>).
+/// message itself MassTransit sends again by itself (its transport retry policy takes the nack for a connection failure).
 /// </para>
 /// </remarks>
 internal sealed class RefusedPublishes(IServiceProvider services, AvatarMetrics metrics, TimeProvider clock, ILogger<RefusedPublishes> logger)
@@ -54,23 +52,9 @@ internal sealed class RefusedPublishes(IServiceProvider services, AvatarMetrics 
 
     public Task PostPublish<T>(PublishContext<T> context) where T : class => Task.CompletedTask;
 
-    /// <summary>The broker refused the message (a nack), as opposed to returning it unroutable or the connection failing.</summary>
-    public static bool IsRefusal(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is PublishException { IsReturn: false })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private Task Observe(Exception exception)
     {
-        if (!IsRefusal(exception))
+        if (!TransientFailures.IsRefusal(exception))
         {
             return Task.CompletedTask;
         }

@@ -5,12 +5,13 @@ namespace Avatar.Worker.Messaging;
 
 /// <summary>
 /// Failures that come from a dependency being away (PostgreSQL restarting or failing over, RabbitMQ restarting, the
-/// network, a broker refusing a publish for a while), not from the message: the same message will succeed once the
-/// dependency is back.
+/// network), not from the message: the same message will succeed once the dependency is back. A publish the broker
+/// refused (<see cref="IsRefusal"/>) is neither: the broker is there and took the message for every other bound queue.
 /// </summary>
 public static class TransientFailures
 {
-    public static bool Is(Exception exception) => Chain(exception).Any(e => e switch
+    // A refusal comes wrapped in MassTransit's connection exception, which alone would read as "the broker is away".
+    public static bool Is(Exception exception) => !IsRefusal(exception) && Chain(exception).Any(e => e switch
     {
         // A server that is in the middle of a failover: still a standby, or read-only while it is promoted.
         PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.CannotConnectNow } => true,
@@ -27,11 +28,16 @@ public static class TransientFailures
             or RabbitMQ.Client.Exceptions.AlreadyClosedException
             or RabbitMQ.Client.Exceptions.OperationInterruptedException => true,
 
-        // The broker refused a publish (a nack: a quorum queue without its majority or electing a leader, a bound
-        // queue full with reject-publish), as opposed to returning it unroutable: it may take it later.
-        RabbitMQ.Client.Exceptions.PublishException { IsReturn: false } => true,
         _ => false,
     });
+
+    /// <summary>
+    /// The broker refused a message the worker sent or published (a <c>basic.nack</c>: a quorum queue electing a leader
+    /// or without its majority, a bound queue full with <c>x-overflow=reject-publish</c>), as opposed to returning it
+    /// unroutable or the connection failing.
+    /// </summary>
+    public static bool IsRefusal(Exception exception) =>
+        Chain(exception).Any(e => e is RabbitMQ.Client.Exceptions.PublishException { IsReturn: false });
 
     internal static IEnumerable<Exception> Chain(Exception exception)
     {

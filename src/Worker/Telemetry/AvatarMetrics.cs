@@ -20,7 +20,6 @@ public sealed class AvatarMetrics : IDisposable
     private readonly Histogram<double> requestDuration;
     private readonly Counter<long> reconnects;
     private readonly Counter<long> refused;
-    private readonly Counter<long> dropped;
 
     public AvatarMetrics(IMeterFactory meters)
     {
@@ -35,9 +34,7 @@ public sealed class AvatarMetrics : IDisposable
             "avatar.xcompute.request.duration", "s", "How long one call to xcompute took.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15] });
         reconnects = meter.CreateCounter<long>("avatar.broker.reconnects", "{reconnect}", "Times the worker closed its RabbitMQ connection to get new channels, by reason.");
-        refused = meter.CreateCounter<long>("avatar.broker.refused", "{message}", "Sends and publishes RabbitMQ refused (basic.nack); each is retried like an outage.");
-        dropped = meter.CreateCounter<long>(
-            "avatar.messages.given_up", "{message}", "Messages acknowledged without success because RabbitMQ kept refusing what they publish (the flow itself is stored and ended).");
+        refused = meter.CreateCounter<long>("avatar.broker.refused", "{message}", "Sends and publishes RabbitMQ refused (basic.nack); MassTransit sends each again.");
     }
 
     public Meter Meter => meter;
@@ -62,8 +59,6 @@ public sealed class AvatarMetrics : IDisposable
     public void Reconnected(string reason) => reconnects.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Refused() => refused.Add(1);
-
-    public void GaveUp() => dropped.Add(1);
 
     public void Dispose() => meter.Dispose();
 
