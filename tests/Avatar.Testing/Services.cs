@@ -144,7 +144,8 @@ public sealed class Services : IAsyncDisposable
         rabbitContainer = rabbit,
     };
 
-    private static async Task<string> RunAsync(string command, string[] arguments, string? input = null, (string Name, string Value)? environment = null)
+    /// <summary>Runs <paramref name="command"/>; returns what it printed, or throws with its errors.</summary>
+    internal static async Task<string> RunAsync(string command, string[] arguments, string? input = null, (string Name, string Value)? environment = null)
     {
         var info = new System.Diagnostics.ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var argument in arguments)

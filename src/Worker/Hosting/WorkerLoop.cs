@@ -12,8 +12,6 @@ namespace Avatar.Worker.Hosting;
 /// </remarks>
 public abstract class WorkerLoop(WorkerLoops loops, TimeProvider clock, ILogger logger) : BackgroundService
 {
-    private WorkerLoops.Status? status;
-
     protected TimeProvider Clock => clock;
 
     protected ILogger Logger => logger;
@@ -30,15 +28,9 @@ public abstract class WorkerLoop(WorkerLoops loops, TimeProvider clock, ILogger 
     /// <summary>One pass; returns how long to wait before the next.</summary>
     protected abstract Task<TimeSpan> RunOnceAsync(CancellationToken stoppingToken);
 
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        status = loops.Register(Name, MaxQuiet);
-        return base.StartAsync(cancellationToken);
-    }
-
     protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var current = status ?? loops.Register(Name, MaxQuiet);
+        var current = loops.Register(Name, MaxQuiet);
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;

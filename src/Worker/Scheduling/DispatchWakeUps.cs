@@ -1,3 +1,4 @@
+using Avatar.Worker.Hosting;
 using Avatar.Worker.Workflows;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +36,7 @@ public sealed class DispatchWakeUps(IOptions<WorkflowOptions> options, TimeProvi
             return;
         }
 
-        var at = clock.GetTimestamp() + (long)(wait.TotalSeconds * clock.TimestampFrequency);
+        var at = clock.TimestampIn(wait);
         lock (gate)
         {
             if (moments.Count < Capacity)
@@ -58,7 +59,7 @@ public sealed class DispatchWakeUps(IOptions<WorkflowOptions> options, TimeProvi
                 moments.Dequeue();
             }
 
-            if (moments.TryPeek(out var next, out _) && TimeSpan.FromSeconds((next - now) / (double)clock.TimestampFrequency) is var left && left < wait)
+            if (moments.TryPeek(out var next, out _) && clock.GetElapsedTime(now, next) is var left && left < wait)
             {
                 wait = left;
             }

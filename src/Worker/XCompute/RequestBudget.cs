@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using Avatar.Worker.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.XCompute;
@@ -72,7 +73,7 @@ public sealed class RequestBudget : IDisposable
         var wait = XComputeClient.RetryAfter(response, clock.GetUtcNow()) ?? TimeSpan.FromSeconds(1);
         wait = wait > maxPause ? maxPause : wait;
         var now = clock.GetTimestamp();
-        var until = now + (long)(wait.TotalSeconds * clock.TimestampFrequency);
+        var until = clock.TimestampIn(wait);
         long seen;
         while (until > (seen = Interlocked.Read(ref pausedUntil)))
         {
@@ -95,6 +96,6 @@ public sealed class RequestBudget : IDisposable
     {
         var until = Interlocked.Read(ref pausedUntil);
         var now = clock.GetTimestamp();
-        return until != 0 && until > now ? TimeSpan.FromSeconds((until - now) / (double)clock.TimestampFrequency) : null;
+        return until != 0 && until > now ? clock.GetElapsedTime(now, until) : null;
     }
 }
