@@ -1,4 +1,5 @@
 using Avatar.Persistence;
+using Avatar.Worker.Messaging;
 using Avatar.Worker.Telemetry;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -35,11 +36,19 @@ internal static class ConsumeContextExtensions
     public static Task PublishEndedAsync(this ConsumeContext context, object outcome)
     {
         context.GetServiceOrCreateInstance<AvatarMetrics>().Ended(outcome);
-        return context.Publish(outcome, context.CancellationToken);
+        return context.PublishEventAsync(outcome);
     }
 
+    /// <summary>Publishes an event again (a copy of one already counted), if there is one.</summary>
     public static Task PublishOutcomeAsync(this ConsumeContext context, object? outcome) =>
-        outcome is null ? Task.CompletedTask : context.Publish(outcome, context.CancellationToken);
+        outcome is null ? Task.CompletedTask : context.PublishEventAsync(outcome);
+
+    /// <summary>
+    /// Every event a consumer publishes goes through here: with the <see cref="PublishDeadline"/> of its message, so
+    /// that an event RabbitMQ keeps refusing is given up rather than sent again for hours (<see cref="RefusedPublishes"/>).
+    /// </summary>
+    public static Task PublishEventAsync(this ConsumeContext context, object message) =>
+        context.Publish(message, context.TryGetPayload<PublishDeadline>(out var deadline) ? deadline.Token : context.CancellationToken);
 
     /// <summary>Inserts a new row; false if its key is already stored (earlier, or by a copy of the command racing this one).</summary>
     public static async Task<bool> TryInsertAsync(this AvatarDbContext db, CancellationToken cancellationToken)

@@ -81,8 +81,7 @@ public sealed class SubmitAvatarAssetsConsumer(
         }
 
         logger.LogWarning("Rejected SubmitAvatarAssets {SubmissionId}: {Problem}", command.SubmissionId, problem);
-        await context.Publish(
-            new AvatarAssetsRejected(command.SubmissionId, CommandValidation.EchoableGroupId(command), [], [], AvatarErrorCodes.InvalidRequest, problem),
-            context.CancellationToken);
+        await context.PublishEventAsync(
+            new AvatarAssetsRejected(command.SubmissionId, CommandValidation.EchoableGroupId(command), [], [], AvatarErrorCodes.InvalidRequest, problem));
     }
 }

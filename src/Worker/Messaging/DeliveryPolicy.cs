@@ -1,5 +1,6 @@
 using Avatar.Worker.Telemetry;
 using MassTransit;
+using MassTransit.Configuration;
 using MassTransit.Middleware;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,8 @@ namespace Avatar.Worker.Messaging;
 /// longer outage stops the endpoints and returns the message to its queue.</item>
 /// <item>Other failures are retried a few times (<see cref="MessagingOptions.RetryIntervals"/>) and then go to
 /// <c>_error</c>: those messages cannot succeed as they are.</item>
+/// <item>Refusal patience: an event RabbitMQ keeps refusing is given up after <see cref="MessagingOptions.RefusalPatience"/>
+/// and the message acknowledged (<see cref="RefusedPublishes"/>), instead of MassTransit sending it again for hours.</item>
 /// <item>The in-memory outbox: events leave only once the consumer has committed and succeeded.</item>
 /// <item>Inside the retries: a server's absence marks the database as suspect for the <see cref="OutageGate"/>.</item>
 /// <item>A logging scope with the id of the session or submission the message is about.</item>
@@ -53,6 +56,7 @@ internal static class DeliveryPolicy
             r.Ignore<Exception>(TransientFailures.Is);
             r.Intervals(options.RetryIntervals);
         });
+        _ = new RefusalPatience(endpoint, context);
         endpoint.UseInMemoryOutbox(context);
         endpoint.UseConsumeFilter(typeof(OutageSuspicionFilter<>), context);
         endpoint.UseConsumeFilter(typeof(LogScopeFilter<>), context);
@@ -77,6 +81,55 @@ internal sealed class OutageSuspicionFilter<T>(OutageGate gate) : IFilter<Consum
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("outageSuspicion");
+}
+
+/// <summary>
+/// Puts a <see cref="RefusalPatienceFilter{T}"/> in every message's pipe, where the in-memory outbox puts itself (a
+/// typed consume filter from <c>UseConsumeFilter</c> would run inside the outbox, before it publishes).
+/// </summary>
+internal sealed class RefusalPatience : ConfigurationObserver, IMessageConfigurationObserver
+{
+    private readonly IRegistrationContext context;
+
+    public RefusalPatience(IConsumePipeConfigurator configurator, IRegistrationContext context)
+        : base(configurator)
+    {
+        this.context = context;
+        Connect(this);
+    }
+
+    public void MessageConfigured<TMessage>(IConsumePipeConfigurator configurator)
+        where TMessage : class =>
+        configurator.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(new RefusalPatienceFilter<TMessage>(
+            context.GetRequiredService<RefusedPublishes>(), context.GetRequiredService<ILogger<RefusalPatienceFilter<TMessage>>>())));
+}
+
+/// <summary>
+/// Outside the outbox, which publishes the consumer's events once it succeeded: gives those publishes a
+/// <see cref="PublishDeadline"/>, and acknowledges the message when the deadline gave up an event RabbitMQ kept
+/// refusing. The consumer's work is stored, and the event reached every queue that accepts it; sending it again, or
+/// returning the message, would only copy it to them again.
+/// </summary>
+internal sealed class RefusalPatienceFilter<T>(RefusedPublishes refusals, ILogger<RefusalPatienceFilter<T>> logger) : IFilter<ConsumeContext<T>>
+    where T : class
+{
+    public async Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
+    {
+        using var deadline = refusals.Watch(context.CancellationToken);
+        context.AddOrUpdatePayload(() => deadline, _ => deadline);
+        try
+        {
+            await next.Send(context);
+        }
+        catch (Exception exception) when (deadline.GaveUp && !context.CancellationToken.IsCancellationRequested
+            && TransientFailures.Chain(exception).Any(e => e is OperationCanceledException))
+        {
+            refusals.GaveUp(deadline);
+            logger.LogDebug("Gave up an event RabbitMQ kept refusing; acknowledged {MessageType} {MessageId}", typeof(T).Name, context.MessageId);
+        }
+    }
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("refusalPatience");
 }
 
 /// <summary>

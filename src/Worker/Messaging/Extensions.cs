@@ -40,7 +40,7 @@ public static class Extensions
         services.AddReceiveEndpointObserver(p => p.GetRequiredService<OutageGate>());
         services.AddHostedService<OutageProbe>();
 
-        // Reconnects when the broker keeps refusing a channel's messages (a RabbitMQ 3.10 quorum-queue defect).
+        // Messages the broker refuses: reconnects where that cures, gives up events nothing cures.
         services.AddSingleton<RefusedPublishes>();
         services.AddSendObserver(p => p.GetRequiredService<RefusedPublishes>());
         services.AddPublishObserver(p => p.GetRequiredService<RefusedPublishes>());

@@ -21,6 +21,13 @@ public sealed class MessagingOptions
     public TimeSpan OutageTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// How long an event RabbitMQ refuses (<c>basic.nack</c>) keeps being sent again after its first refusal before it
+    /// is given up (<see cref="RefusedPublishes"/>): long enough to outlast a quorum queue's leader election and the two
+    /// reconnects that may take to cure.
+    /// </summary>
+    public TimeSpan RefusalPatience { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// On a stop (SIGTERM, a deploy, a scale-in) or an outage pause, how long the messages in flight get to finish before
     /// they are cancelled and go back to their queue. Longer than <c>XCompute:RequestTimeout</c>, so a call to xcompute
     /// already sent is answered and stored rather than left unknown.

@@ -27,7 +27,7 @@ internal static class PollHold
         if (await db.Set<TRow>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, context.CancellationToken) is { } stale
             && outcome(stale) is { } again)
         {
-            await context.Publish(again, context.CancellationToken);
+            await context.PublishOutcomeAsync(again);
         }
 
         return null;

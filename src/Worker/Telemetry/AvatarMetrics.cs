@@ -20,6 +20,7 @@ public sealed class AvatarMetrics : IDisposable
     private readonly Histogram<double> requestDuration;
     private readonly Counter<long> reconnects;
     private readonly Counter<long> refused;
+    private readonly Counter<long> undelivered;
 
     public AvatarMetrics(IMeterFactory meters)
     {
@@ -35,6 +36,8 @@ public sealed class AvatarMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15] });
         reconnects = meter.CreateCounter<long>("avatar.broker.reconnects", "{reconnect}", "Times the worker closed its RabbitMQ connection to get new channels, by reason.");
         refused = meter.CreateCounter<long>("avatar.broker.refused", "{message}", "Sends and publishes RabbitMQ refused (basic.nack); MassTransit sends each again.");
+        undelivered = meter.CreateCounter<long>(
+            "avatar.events.undelivered", "{event}", "Events given up after RabbitMQ kept refusing them, by event: every queue that accepted them has them, the refusing queue does not.");
     }
 
     public Meter Meter => meter;
@@ -59,6 +62,8 @@ public sealed class AvatarMetrics : IDisposable
     public void Reconnected(string reason) => reconnects.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Refused() => refused.Add(1);
+
+    public void Undelivered(string eventName) => undelivered.Add(1, new KeyValuePair<string, object?>("event", eventName));
 
     public void Dispose() => meter.Dispose();
 
