@@ -56,40 +56,34 @@ internal sealed class Abandonment(IConfiguration configuration)
             {
                 if (await db.Sessions.FirstOrDefaultAsync(s => s.Id == id, cancellationToken) is { } session)
                 {
-                    if (session.State is SessionState.Verified or SessionState.CreationFailed or SessionState.VerificationFailed)
+                    if (session.IsEnded)
                     {
                         output.WriteLine($"session {id} had already ended {session.State} ({session.ErrorCode ?? "no error"})");
-                        return Outcomes.For(session);
+                        return session.Outcome;
                     }
 
-                    session.State = session.State is SessionState.Creating ? SessionState.CreationFailed : SessionState.VerificationFailed;
-                    session.ErrorCode = AvatarErrorCodes.Abandoned;
-                    session.ErrorReason = reason;
-                    session.BytedToken = null;
+                    var abandoned = session.Abandon(reason);
                     session.Schedule.Revoke();
                     session.UpdatedAt = now;
                     await db.SaveChangesAsync(cancellationToken);
                     output.WriteLine($"session {id} ended {session.State} ({AvatarErrorCodes.Abandoned})");
-                    return Outcomes.For(session);
+                    return abandoned;
                 }
 
                 if (await db.Submissions.FirstOrDefaultAsync(s => s.Id == id, cancellationToken) is { } submission)
                 {
-                    if (submission.State is SubmissionState.Approved or SubmissionState.Rejected)
+                    if (submission.IsEnded)
                     {
                         output.WriteLine($"submission {id} had already ended {submission.State} ({submission.ErrorCode ?? "no error"})");
-                        return Outcomes.For(submission);
+                        return submission.Outcome;
                     }
 
-                    submission.State = SubmissionState.Rejected;
-                    submission.ErrorCode = AvatarErrorCodes.Abandoned;
-                    submission.ErrorReason = reason;
-                    submission.CompletedAt = now;
+                    var abandoned = submission.Abandon(reason, now);
                     submission.Schedule.Revoke();
                     submission.UpdatedAt = now;
                     await db.SaveChangesAsync(cancellationToken);
                     output.WriteLine($"submission {id} ended {submission.State} ({AvatarErrorCodes.Abandoned})");
-                    return Outcomes.For(submission);
+                    return abandoned;
                 }
 
                 return null;

@@ -94,10 +94,13 @@ public sealed class PollSchedule
     }
 }
 
-/// <summary>A row on the polling schedule.</summary>
+/// <summary>A flow's row on the polling schedule.</summary>
 public interface IScheduled
 {
     Guid Id { get; }
+
+    /// <summary>The outcome the stored state justifies (null while the flow is under way), to publish again.</summary>
+    object? Outcome { get; }
 
     PollSchedule Schedule { get; }
 

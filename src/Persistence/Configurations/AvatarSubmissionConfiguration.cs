@@ -10,14 +10,14 @@ internal sealed class AvatarSubmissionConfiguration : IEntityTypeConfiguration<A
         builder.ToTable("submissions");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Id).ValueGeneratedNever();
-        builder.Property(x => x.GroupId).HasMaxLength(256);
+        builder.Property(x => x.GroupId).HasMaxLength(FlowColumns.GroupId);
         builder.Property(x => x.ProjectName).HasMaxLength(128);
         builder.Property(x => x.AssetType).HasConversion<string>().HasMaxLength(16);
         builder.Property(x => x.State).HasConversion<string>().HasMaxLength(32);
         builder.Property(x => x.TaskId).HasMaxLength(256);
         builder.Property(x => x.TaskStatus).HasMaxLength(64);
-        builder.Property(x => x.ErrorCode).HasMaxLength(64);
-        builder.Property(x => x.ErrorReason).HasMaxLength(2048);
+        builder.Property(x => x.ErrorCode).HasMaxLength(FlowColumns.ErrorCode);
+        builder.Property(x => x.ErrorReason).HasMaxLength(FlowColumns.ErrorReason);
         builder.ComplexCollection(x => x.Assets, a => a.ToJson("Assets"));
         builder.ComplexCollection(x => x.UsableAssets, a => a.ToJson("UsableAssets"));
         builder.ComplexCollection(x => x.FailedAssets, a => a.ToJson("FailedAssets"));

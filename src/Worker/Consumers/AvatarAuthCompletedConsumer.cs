@@ -38,7 +38,7 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
         if (session!.State != SessionState.AwaitingVerification)
         {
             logger.LogInformation("Session {SessionId} is already {State}; not verifying it again", sessionId, session.State);
-            await context.PublishOutcomeAsync(Outcomes.For(session));
+            await context.PublishOutcomeAsync(session.Outcome);
             return;
         }
 
@@ -57,12 +57,11 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
 
         if (failedWith is not null)
         {
-            steps.EndWithFailedPage(session, failedWith);
-            await context.SaveAndPublishAsync(db, () => Outcomes.For(session), logger);
+            await context.SaveAndPublishAsync(db, steps.EndWithFailedPage(session, failedWith), logger);
             return;
         }
 
-        var changed = await steps.AdvanceAsync(session, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, changed ? () => Outcomes.For(session) : null, logger);
+        var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
+        await context.SaveAndPublishAsync(db, outcome, logger);
     }
 }

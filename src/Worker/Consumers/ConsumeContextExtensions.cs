@@ -9,11 +9,11 @@ namespace Avatar.Worker.Consumers;
 internal static class ConsumeContextExtensions
 {
     /// <summary>
-    /// Commits the step, then publishes the event it justifies, built from the row as saved (so from what was stored,
-    /// strings cut to their columns). With the in-memory outbox the event leaves only after the consumer succeeds; if the
-    /// process dies in between, the redelivered message publishes it again from the row.
+    /// Commits the step, then publishes the event its transition returned (null: none). With the in-memory outbox the
+    /// event leaves only after the consumer succeeds; if the process dies in between, the redelivered message publishes
+    /// it again from the row (<see cref="IScheduled.Outcome"/>).
     /// </summary>
-    public static async Task SaveAndPublishAsync(this ConsumeContext context, AvatarDbContext db, Func<object?>? outcome, ILogger logger)
+    public static async Task SaveAndPublishAsync(this ConsumeContext context, AvatarDbContext db, object? outcome, ILogger logger)
     {
         try
         {
@@ -26,9 +26,9 @@ internal static class ConsumeContextExtensions
             return;
         }
 
-        if (outcome?.Invoke() is { } ended)
+        if (outcome is not null)
         {
-            await context.PublishEndedAsync(ended);
+            await context.PublishEndedAsync(outcome);
         }
     }
 

@@ -26,7 +26,7 @@ public sealed class CreateAvatarSessionConsumer(
             }
 
             logger.LogInformation("Session {SessionId} already exists ({State}); not creating it again", existing.Id, existing.State);
-            await context.PublishOutcomeAsync(Outcomes.For(existing));
+            await context.PublishOutcomeAsync(existing.Outcome);
             return;
         }
 
@@ -38,15 +38,8 @@ public sealed class CreateAvatarSessionConsumer(
         }
 
         await schedule.SyncAsync(context.CancellationToken);
-        var session = new AvatarSession
-        {
-            Id = command.SessionId,
-            CallbackUrl = command.CallbackUrl,
-            ProjectName = command.ProjectName ?? options.Value.DefaultProjectName,
-            State = SessionState.Creating,
-            CommandFingerprint = fingerprint,
-            CreatedAt = schedule.Now,
-        };
+        var session = AvatarSession.Open(
+            command.SessionId, command.CallbackUrl, command.ProjectName ?? options.Value.DefaultProjectName, fingerprint, schedule.Now);
         schedule.Claim(session, schedule.Now + options.Value.CreateTimeout);
         db.Sessions.Add(session);
         if (!await db.TryInsertAsync(context.CancellationToken))
@@ -55,7 +48,7 @@ public sealed class CreateAvatarSessionConsumer(
             return;
         }
 
-        var changed = await steps.AdvanceAsync(session, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, changed ? () => Outcomes.For(session) : null, logger);
+        var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
+        await context.SaveAndPublishAsync(db, outcome, logger);
     }
 }

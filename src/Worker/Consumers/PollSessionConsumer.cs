@@ -12,13 +12,13 @@ public sealed class PollSessionConsumer(
     public async Task Consume(ConsumeContext<PollSession> context)
     {
         var (sessionId, claim) = context.Message;
-        if (await context.HoldAsync<AvatarSession>(schedule, capacity, db, sessionId, claim, Outcomes.For) is not { } session)
+        if (await context.HoldAsync<AvatarSession>(schedule, capacity, db, sessionId, claim) is not { } session)
         {
             logger.LogDebug("Skipped a stale poll of session {SessionId}", sessionId);
             return;
         }
 
-        var changed = await steps.AdvanceAsync(session, context.CancellationToken);
-        await context.CompletePollAsync(db, session, changed, Outcomes.For, logger);
+        var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
+        await context.CompletePollAsync(db, session, outcome, logger);
     }
 }

@@ -12,13 +12,13 @@ public sealed class PollSubmissionConsumer(
     public async Task Consume(ConsumeContext<PollSubmission> context)
     {
         var (submissionId, claim) = context.Message;
-        if (await context.HoldAsync<AvatarSubmission>(schedule, capacity, db, submissionId, claim, Outcomes.For) is not { } submission)
+        if (await context.HoldAsync<AvatarSubmission>(schedule, capacity, db, submissionId, claim) is not { } submission)
         {
             logger.LogDebug("Skipped a stale poll of submission {SubmissionId}", submissionId);
             return;
         }
 
-        var changed = await steps.AdvanceAsync(submission, context.CancellationToken);
-        await context.CompletePollAsync(db, submission, changed, Outcomes.For, logger);
+        var outcome = await steps.AdvanceAsync(submission, context.CancellationToken);
+        await context.CompletePollAsync(db, submission, outcome, logger);
     }
 }

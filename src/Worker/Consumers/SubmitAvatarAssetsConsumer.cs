@@ -28,18 +28,17 @@ public sealed class SubmitAvatarAssetsConsumer(
         }
 
         await schedule.SyncAsync(context.CancellationToken);
-        var submission = new AvatarSubmission
-        {
-            Id = command.SubmissionId,
-            GroupId = command.GroupId,
-            ProjectName = command.ProjectName ?? options.Value.DefaultProjectName,
-            AssetType = command.AssetType,
-            Assets = command.Assets.Select(a => new SubmittedAsset { Url = a.Url, Name = a.Name }).ToList(),
-            // The insert itself records that step 3 is about to be sent (see SubmissionSteps.SubmitAsync).
-            State = SubmissionState.Submitting,
-            CommandFingerprint = CommandFingerprint.Of(command),
-            CreatedAt = schedule.Now,
-        };
+        var fingerprint = CommandFingerprint.Of(command);
+
+        // The insert itself records that step 3 is about to be sent (see SubmissionSteps.SubmitAsync).
+        var submission = AvatarSubmission.Open(
+            command.SubmissionId,
+            command.GroupId,
+            command.ProjectName ?? options.Value.DefaultProjectName,
+            command.AssetType,
+            command.Assets.Select(a => new SubmittedAsset { Url = a.Url, Name = a.Name }).ToList(),
+            fingerprint,
+            schedule.Now);
         schedule.Claim(submission, schedule.Now + options.Value.ReviewTimeout);
 
         // Inserted without looking first: a new id (nearly every command) costs one statement, and an id already
@@ -49,7 +48,7 @@ public sealed class SubmitAvatarAssetsConsumer(
         {
             db.ChangeTracker.Clear();
             var existing = await db.Submissions.AsNoTracking().SingleAsync(s => s.Id == command.SubmissionId, context.CancellationToken);
-            if (!CommandFingerprint.Matches(existing.CommandFingerprint, submission.CommandFingerprint))
+            if (!CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
             {
                 await RejectAsync(context, ReusedId);
                 return;
@@ -57,12 +56,12 @@ public sealed class SubmitAvatarAssetsConsumer(
 
             // Nothing is published while the first copy is still working; its own consumer or poll will.
             logger.LogInformation("Submission {SubmissionId} already exists ({State}); not submitting it again", existing.Id, existing.State);
-            await context.PublishOutcomeAsync(Outcomes.For(existing));
+            await context.PublishOutcomeAsync(existing.Outcome);
             return;
         }
 
-        await steps.SubmitAsync(submission, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, () => Outcomes.For(submission), logger);
+        var outcome = await steps.SubmitAsync(submission, context.CancellationToken);
+        await context.SaveAndPublishAsync(db, outcome, logger);
     }
 
     private const string ReusedId = "submissionId was reused with different content; every submission needs a new submissionId";

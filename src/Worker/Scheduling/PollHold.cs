@@ -14,7 +14,7 @@ internal static class PollHold
     /// step stored, then the process died before the event left), that event is published again.
     /// </summary>
     public static async Task<TRow?> HoldAsync<TRow>(
-        this ConsumeContext context, Schedule schedule, PollCapacity capacity, AvatarDbContext db, Guid id, Guid claim, Func<TRow, object?> outcome)
+        this ConsumeContext context, Schedule schedule, PollCapacity capacity, AvatarDbContext db, Guid id, Guid claim)
         where TRow : class, IScheduled
     {
         capacity.Started();
@@ -25,7 +25,7 @@ internal static class PollHold
 
         context.GetServiceOrCreateInstance<AvatarMetrics>().Polled(db.TableName<TRow>(), "stale");
         if (await db.Set<TRow>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, context.CancellationToken) is { } stale
-            && outcome(stale) is { } again)
+            && stale.Outcome is { } again)
         {
             await context.PublishOutcomeAsync(again);
         }
@@ -33,12 +33,11 @@ internal static class PollHold
         return null;
     }
 
-    /// <summary>Stores the step a held poll took, publishes the event it justifies, and counts the poll.</summary>
-    public static async Task CompletePollAsync<TRow>(
-        this ConsumeContext context, AvatarDbContext db, TRow row, bool changed, Func<TRow, object?> outcome, ILogger logger)
+    /// <summary>Stores the step a held poll took, publishes the event its transition returned, and counts the poll.</summary>
+    public static async Task CompletePollAsync<TRow>(this ConsumeContext context, AvatarDbContext db, TRow row, object? outcome, ILogger logger)
         where TRow : class, IScheduled
     {
-        await context.SaveAndPublishAsync(db, changed ? () => outcome(row) : null, logger);
+        await context.SaveAndPublishAsync(db, outcome, logger);
         context.GetServiceOrCreateInstance<AvatarMetrics>().Polled(db.TableName<TRow>(), row.Schedule.IsFinished ? "ended" : "waiting");
     }
 }
