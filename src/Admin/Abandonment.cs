@@ -45,7 +45,7 @@ internal sealed class Abandonment(IConfiguration configuration)
     }
 
     /// <summary>Ends the row if it is still open and returns its event; null when there is no such row.</summary>
-    private static async Task<object?> EndAsync(AvatarDbContext db, Guid id, string reason, TextWriter output, CancellationToken cancellationToken)
+    internal static async Task<object?> EndAsync(AvatarDbContext db, Guid id, string reason, TextWriter output, CancellationToken cancellationToken)
     {
         // A worker may hold the row and save between our read and our write; the lease token tells, and we read again.
         for (var attempt = 1; ; attempt++)

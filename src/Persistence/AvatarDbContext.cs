@@ -68,7 +68,10 @@ public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) :
     /// <summary>The string properties of each entity type that have a length; the model is the same for every context.</summary>
     private static readonly ConcurrentDictionary<IEntityType, (IProperty Property, int MaxLength)[]> LimitedStrings = new();
 
-    /// <summary>Detects changes, turns automatic detection off for the save (the caller restores it), and cuts strings.</summary>
+    /// <summary>
+    /// Detects changes, turns automatic detection off for the save (the caller restores it), moves each changed flow's
+    /// <see cref="IScheduled.Version"/> on, and cuts strings.
+    /// </summary>
     private void DetectOnceAndFitToColumns()
     {
         ChangeTracker.DetectChanges();
@@ -81,6 +84,12 @@ public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) :
             }
 
             var values = entry.CurrentValues;
+            if (entry is { State: EntityState.Modified, Entity: IScheduled })
+            {
+                var version = entry.Property(nameof(IScheduled.Version));
+                version.CurrentValue = (int)version.OriginalValue! + 1;
+            }
+
             foreach (var (property, max) in LimitedStrings.GetOrAdd(entry.Metadata, Limited))
             {
                 if (values[property] is string { } value && value.Length > max)

@@ -63,6 +63,9 @@ public sealed class AvatarSession : IScheduled
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <inheritdoc/>
+    public int Version { get; internal set; }
+
     public PollSchedule Schedule { get; init; } = new();
 
     /// <summary>Whether the session has ended (verified, or failed at either step): nothing more will happen to it.</summary>

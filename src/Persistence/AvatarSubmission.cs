@@ -64,6 +64,9 @@ public sealed class AvatarSubmission : IScheduled
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <inheritdoc/>
+    public int Version { get; internal set; }
+
     public PollSchedule Schedule { get; init; } = new();
 
     public bool IsEnded => State is SubmissionState.Approved or SubmissionState.Rejected;

@@ -87,6 +87,8 @@ public sealed class PollSchedule
             s.Property(p => p.TraceParent).HasColumnName(nameof(TraceParent)).HasMaxLength(64);
         });
 
+        builder.Property(x => x.Version).IsConcurrencyToken();
+
         // Finished rows by age: what retention reads. The claim reads rows with work left in due order, through the
         // partial index IX_<table>_NextPollAt ("NextPollAt" IS NOT NULL), which the migrations create and keep: EF Core
         // cannot declare an index on a complex type's column.
@@ -105,6 +107,14 @@ public interface IScheduled
     PollSchedule Schedule { get; }
 
     DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>
+    /// Counts the row's saves through EF Core; a concurrency token, so every save is a compare-and-set on what its
+    /// writer read: a writer that read the row before another saved it fails (<see cref="DbUpdateConcurrencyException"/>)
+    /// and reads again (<see cref="AvatarDbContext"/> increments it). The schedule's own statements (claim, hold, release)
+    /// leave it alone; the lease token guards those.
+    /// </summary>
+    int Version { get; }
 }
 
 /// <summary>A row claimed by a dispatcher: whoever presents <see cref="LeaseToken"/> may work on it.</summary>
@@ -214,6 +224,48 @@ public static class PollScheduleStatements
                 FOR UPDATE SKIP LOCKED)
             """;
         return db.Database.ExecuteSqlRawAsync(sql, [new NpgsqlParameter("retention", retention), new NpgsqlParameter("max", max)], cancellationToken);
+    }
+
+    /// <summary>
+    /// Saves a flow's row as a compare-and-set on the <see cref="IScheduled.Version"/> (and lease token) its writer read:
+    /// false when another writer changed the row since (their result stands; the caller drops its own).
+    /// </summary>
+    public static async Task<bool> TrySaveAsync(this AvatarDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException exception)
+        {
+            return await SavedAnywayAsync(exception, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// After a save failed on a row's version: whether the row holds this very save anyway (its commit went through
+    /// unacknowledged, and EF Core's retry of the save then found the version moved on by itself). If so the changes
+    /// are accepted and the save counts as done.
+    /// </summary>
+    private static async Task<bool> SavedAnywayAsync(DbUpdateConcurrencyException exception, CancellationToken cancellationToken)
+    {
+        foreach (var entry in exception.Entries)
+        {
+            if (entry.Entity is not IScheduled
+                || await entry.GetDatabaseValuesAsync(cancellationToken) is not { } stored
+                || !Equals(stored[nameof(IScheduled.Version)], entry.CurrentValues[nameof(IScheduled.Version)])
+                || !SameMicrosecond((DateTimeOffset)stored[nameof(IScheduled.UpdatedAt)]!, (DateTimeOffset)entry.CurrentValues[nameof(IScheduled.UpdatedAt)]!))
+            {
+                return false;
+            }
+        }
+
+        exception.Entries[0].Context.ChangeTracker.AcceptAllChanges();
+        return true;
+
+        // PostgreSQL keeps microseconds; .NET's clock has ten times finer ticks.
+        static bool SameMicrosecond(DateTimeOffset a, DateTimeOffset b) => a.UtcTicks / 10 == b.UtcTicks / 10;
     }
 
     public static bool IsUniqueViolation(this DbUpdateException exception) =>

@@ -88,6 +88,10 @@ namespace Avatar.Persistence.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Schedule", "Avatar.Persistence.AvatarSession.Schedule#PollSchedule", b1 =>
                         {
                             b1.IsRequired();
@@ -189,6 +193,10 @@ namespace Avatar.Persistence.Migrations
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
 
                     b.ComplexCollection(typeof(List<Dictionary<string, object>>), "Assets", "Avatar.Persistence.AvatarSubmission.Assets#SubmittedAsset", b1 =>
                         {

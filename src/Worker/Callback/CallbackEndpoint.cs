@@ -75,7 +75,7 @@ internal static partial class CallbackEndpoint
         // One use: of two requests at once, the first to mark the session wins.
         var marked = await db.Sessions
             .Where(s => s.Id == sessionId && s.State == SessionState.AwaitingVerification && s.CallbackAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.CallbackAt, DateTimeOffset.UtcNow), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.CallbackAt, DateTimeOffset.UtcNow).SetProperty(x => x.Version, x => x.Version + 1), cancellationToken);
         if (marked == 0)
         {
             return Refuse("it was used already, or its session is over");

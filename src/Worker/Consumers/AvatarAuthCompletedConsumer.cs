@@ -44,14 +44,11 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
 
         await schedule.SyncAsync(context.CancellationToken);
         steps.StartVerification(session);
-        try
+        // Claims the session: of two racing duplicates (or a racing expiry, or the callback), the second fails here on
+        // the row's version, and the first one's outcome is this command's.
+        if (!await db.TrySaveAsync(context.CancellationToken))
         {
-            // Claims the session: of two racing duplicates (or a racing expiry), the second fails here on the lease token.
-            await db.SaveChangesAsync(context.CancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            logger.LogInformation("Session {SessionId} is already being verified by another consumer", sessionId);
+            logger.LogInformation("Session {SessionId} changed while this command was applied (another copy, the callback, or its expiry)", sessionId);
             return;
         }
 

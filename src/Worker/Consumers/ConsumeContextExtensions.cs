@@ -15,14 +15,11 @@ internal static class ConsumeContextExtensions
     /// </summary>
     public static async Task SaveAndPublishAsync(this ConsumeContext context, AvatarDbContext db, object? outcome, ILogger logger)
     {
-        try
+        if (!await db.TrySaveAsync(context.CancellationToken))
         {
-            await db.SaveChangesAsync(context.CancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // Someone else claimed the row meanwhile (our lease ran out); their result stands, ours is dropped.
-            logger.LogWarning("Lost the claim on a row while working on it; discarding this step's result");
+            // Someone else wrote the row since we read it (another instance after our lease ran out, an operator's
+            // abandon): their result stands, ours is dropped, and so is its event.
+            logger.LogWarning("The row changed while this step worked on it; discarding this step's result");
             return;
         }
 

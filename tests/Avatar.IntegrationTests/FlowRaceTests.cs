@@ -1,0 +1,104 @@
+using System.Data.Common;
+using Avatar.Admin;
+using Avatar.Contracts;
+using Avatar.IntegrationTests.Infrastructure;
+using Avatar.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Avatar.IntegrationTests;
+
+/// <summary>
+/// Two writers of one flow, interleaved at the worst moment on the real PostgreSQL: the second to save read the row
+/// before the first saved it. Every interleaving is forced (an interceptor runs the first writer right after the
+/// second one's read), never left to timing. The row keeps the first writer's ending, and the second gets that
+/// ending's event, never one of its own.
+/// </summary>
+public sealed class FlowRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
+{
+    [Fact]
+    public async Task Abandon_while_the_last_poll_saves_the_approval_leaves_one_outcome_the_approval()
+    {
+        var id = await InsertInReviewAsync();
+
+        // avatar-admin abandon reads the review in progress; before it writes, the worker's last poll saves the approval.
+        var worker = new RunAfterRead("submissions", async () =>
+        {
+            await using var db = Fixture.Db();
+            var row = await db.Submissions.SingleAsync(s => s.Id == id);
+            row.Approve([new ReviewedAsset { AssetId = "asset-1", AssetUrl = "asset://1", Name = "front", Status = "approved" }], DateTimeOffset.UtcNow);
+            row.Schedule.Release(null);
+            row.UpdatedAt = DateTimeOffset.UtcNow;
+            Assert.True(await db.TrySaveAsync(default));
+        });
+        await using var admin = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>()
+            .UseNpgsql(Fixture.ConnectionString).AddInterceptors(worker).Options);
+
+        var outcome = await Abandonment.EndAsync(admin, id, "abandoned by an operator: test", TextWriter.Null, default);
+
+        Assert.True(worker.Ran);
+        Assert.IsType<AvatarAssetsApproved>(outcome);
+        Assert.Equal(SubmissionState.Approved, (await FindAsync<AvatarSubmission>(id))!.State);
+    }
+
+    [Fact]
+    public async Task A_step_that_read_the_review_before_an_operator_abandoned_it_saves_nothing()
+    {
+        var id = await InsertInReviewAsync();
+        await using var db = Fixture.Db();
+        var row = await db.Submissions.SingleAsync(s => s.Id == id);
+
+        // Meanwhile an operator abandons it.
+        await using (var admin = Fixture.Db())
+        {
+            Assert.IsType<AvatarAssetsRejected>(await Abandonment.EndAsync(admin, id, "abandoned by an operator: test", TextWriter.Null, default));
+        }
+
+        row.Approve([new ReviewedAsset { AssetId = "asset-1", AssetUrl = "asset://1", Name = "front", Status = "approved" }], DateTimeOffset.UtcNow);
+        row.Schedule.Release(null);
+        row.UpdatedAt = DateTimeOffset.UtcNow;
+        Assert.False(await db.TrySaveAsync(default));
+        var stored = (await FindAsync<AvatarSubmission>(id))!;
+        Assert.Equal((SubmissionState.Rejected, AvatarErrorCodes.Abandoned), (stored.State, stored.ErrorCode));
+    }
+
+    /// <summary>A submission in review as a worker holding it left it: lease token of its hold, due at the hold's end.</summary>
+    private async Task<Guid> InsertInReviewAsync()
+    {
+        var id = Guid.NewGuid();
+        await using var db = Fixture.Db();
+        var now = DateTimeOffset.UtcNow;
+        db.Add(new AvatarSubmission
+        {
+            Id = id,
+            GroupId = "g-race",
+            ProjectName = "default",
+            Assets = [new SubmittedAsset { Url = "https://cdn.example/a.mp4", Name = "front" }],
+            State = SubmissionState.InReview,
+            TaskId = "task-race",
+            CreatedAt = now,
+            UpdatedAt = now,
+            Schedule = { LeaseToken = Guid.NewGuid(), NextPollAt = now.AddHours(1), Deadline = now.AddHours(2) },
+        });
+        await db.SaveChangesAsync();
+        return id;
+    }
+
+    /// <summary>Runs <paramref name="between"/> once, right after the first query that reads <paramref name="table"/> returned.</summary>
+    private sealed class RunAfterRead(string table, Func<Task> between) : DbCommandInterceptor
+    {
+        public bool Ran { get; private set; }
+
+        public override async ValueTask<DbDataReader> ReaderExecutedAsync(
+            DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (!Ran && command.CommandText.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && command.CommandText.Contains($"\"{table}\"", StringComparison.Ordinal))
+            {
+                Ran = true;
+                await between();
+            }
+
+            return result;
+        }
+    }
+}
