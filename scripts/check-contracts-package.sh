@@ -18,7 +18,7 @@ for file in lib/net8.0/Avatar.Contracts.dll lib/net8.0/Avatar.Contracts.xml lib/
 done
 # Every public type is documented (the compiler refuses a missing comment; this checks the comments reach the package).
 for type in CreateAvatarSession AvatarAuthCompleted SubmitAvatarAssets AvatarSessionCreated AvatarSessionFailed \
-  AvatarAuthVerified AvatarAuthFailed AvatarAssetsApproved AvatarAssetsRejected AvatarAssetSource ReviewedAvatarAsset \
+  AvatarAuthVerified AvatarAuthFailed AvatarAssetsApproved AvatarAssetsRejected AvatarCommandRefused AvatarAssetSource ReviewedAvatarAsset \
   AvatarAssetType AvatarErrorCodes; do
   read_entry "$package" lib/net10.0/Avatar.Contracts.xml | grep -q "name=\"T:Avatar.Contracts.$type\"" || { echo "no documentation for $type"; exit 1; }
 done

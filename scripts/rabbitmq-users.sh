@@ -26,7 +26,7 @@ read -r -a CTL <<<"${RABBITMQCTL:-rabbitmqctl}"
 ctl() { "${CTL[@]}" -q "$@"; }
 
 COMMANDS='CreateAvatarSession|AvatarAuthCompleted|SubmitAvatarAssets'
-EVENTS='AvatarSessionCreated|AvatarSessionFailed|AvatarAuthVerified|AvatarAuthFailed|AvatarAssetsApproved|AvatarAssetsRejected'
+EVENTS='AvatarSessionCreated|AvatarSessionFailed|AvatarAuthVerified|AvatarAuthFailed|AvatarAssetsApproved|AvatarAssetsRejected|AvatarCommandRefused'
 # As Avatar.Admin.Queues.WorkerQueues lists them; BrokerPermissionsTests fails when the two drift apart.
 WORKER_QUEUES='create-avatar-session|avatar-auth-completed|submit-avatar-assets|poll-session|poll-submission'
 # MassTransit's own temporary queue and exchange per bus instance: {host}_{process}_bus_{id}.

@@ -1,6 +1,6 @@
 namespace Avatar.Contracts;
 
-/// <summary>The error codes carried by the failure events. The set only grows.</summary>
+/// <summary>The error codes carried by the failure events and by <see cref="AvatarCommandRefused"/>. The set only grows.</summary>
 public static class AvatarErrorCodes
 {
     /// <summary>The command or xcompute's reading of it is invalid (HTTP 400, validation).</summary>
@@ -44,4 +44,16 @@ public static class AvatarErrorCodes
 
     /// <summary>xcompute kept failing or answered in a shape the worker cannot use.</summary>
     public const string UpstreamError = "upstream_error";
+
+    /// <summary>Refused (<see cref="AvatarCommandRefused"/>): the id is taken by a flow started with other content; use a new id.</summary>
+    public const string IdReused = "id_reused";
+
+    /// <summary>Refused: no flow has this id.</summary>
+    public const string UnknownFlow = "unknown_flow";
+
+    /// <summary>Refused: the flow is not ready for this command yet (a completion for a session still being created).</summary>
+    public const string FlowNotReady = "flow_not_ready";
+
+    /// <summary>Refused: the flow ended before it could take this command (a completion for a session whose creation failed).</summary>
+    public const string FlowEnded = "flow_ended";
 }

@@ -29,7 +29,7 @@ public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fi
         var version = typeof(CreateAvatarSession).Assembly.GetName().Version!;
         Assert.Equal($"{version.Major}.{version.Minor}.{version.Build}", (string?)Document["info"]!["version"]);
 
-        Assert.Equal(9, Contracts.Length);
+        Assert.Equal(10, Contracts.Length);
         var addresses = Document["channels"]!.AsObject().Select(c => (string?)c.Value!["address"]).ToHashSet();
         Assert.All(Contracts, t => Assert.Contains($"Avatar.Contracts:{t.Name}", addresses));
 
@@ -59,6 +59,9 @@ public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fi
         var refused = Guid.NewGuid();
         await Fixture.Publish(new CreateAvatarSession(refused, "not a url", null));
         await Events.WaitFor<AvatarSessionFailed>(e => e.SessionId == refused);
+        var unknown = Guid.NewGuid();
+        await Fixture.Publish(new AvatarAuthCompleted(unknown));
+        await Events.WaitFor<AvatarCommandRefused>(e => e.FlowId == unknown);
         var approved = Submission(groupId, "front", "side") with { AssetType = AvatarAssetType.Image, ProjectName = "default" };
         var rejected = Submission(groupId, "front", "side-reject");
         await Fixture.Publish(approved);

@@ -3,6 +3,7 @@ using Avatar.Admin;
 using Avatar.Contracts;
 using Avatar.IntegrationTests.Infrastructure;
 using Avatar.Persistence;
+using Avatar.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -100,5 +101,34 @@ public sealed class FlowRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
 
             return result;
         }
+    }
+}
+
+/// <summary>The harness's own check of the promise (<see cref="EventLog.Conflicts"/>), which the fixture runs once for the whole suite.</summary>
+public sealed class OutcomeConflictTests
+{
+    [Fact]
+    public void A_planted_second_outcome_is_caught_and_copies_and_refusals_are_not()
+    {
+        var log = new EventLog();
+        var (session, submission) = (Guid.NewGuid(), Guid.NewGuid());
+        log.Add(new AvatarSessionCreated(session, "https://h5.example/x", DateTimeOffset.UtcNow));
+        log.Add(new AvatarAuthVerified(session, "g"));
+        log.Add(new AvatarAuthVerified(session, "g"));
+        log.Add(new AvatarCommandRefused(nameof(AvatarAuthCompleted), session, Guid.NewGuid(), AvatarErrorCodes.FlowEnded, "r"));
+        log.Add(new AvatarAssetsApproved(submission, "g", []));
+        Assert.Empty(log.Conflicts());
+
+        // The planted conflict: the same review also rejected.
+        log.Add(new AvatarAssetsRejected(submission, "g", [], [], AvatarErrorCodes.Abandoned, "r"));
+        Assert.Equal([$"{submission}: AvatarAssetsApproved, AvatarAssetsRejected(abandoned)"], log.Conflicts());
+
+        // A created session that also failed its creation, and a verified one that also failed.
+        var (both, twice) = (Guid.NewGuid(), Guid.NewGuid());
+        log.Add(new AvatarSessionCreated(both, "https://h5.example/y", DateTimeOffset.UtcNow));
+        log.Add(new AvatarSessionFailed(both, AvatarErrorCodes.IdReused, "r"));
+        log.Add(new AvatarAuthVerified(twice, "g"));
+        log.Add(new AvatarAuthFailed(twice, AvatarErrorCodes.TokenExpired, "r"));
+        Assert.Equal(3, log.Conflicts().Count);
     }
 }

@@ -128,10 +128,11 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
 
         await Fixture.Publish(new CreateAvatarSession(created.SessionId, "https://attacker.example/steal", null));
 
-        var refused = await Events.WaitFor<AvatarSessionFailed>(e => e.SessionId == created.SessionId);
-        Assert.Equal(AvatarErrorCodes.InvalidRequest, refused.ErrorCode);
-        Assert.Equal("sessionId was reused with different content; every session needs a new sessionId", refused.Reason);
+        var refused = await Events.WaitFor<AvatarCommandRefused>(e => e.FlowId == created.SessionId);
+        Assert.Equal((nameof(CreateAvatarSession), AvatarErrorCodes.IdReused), (refused.CommandType, refused.ErrorCode));
+        Assert.Equal("sessionId was used by a different command; every session needs a new sessionId", refused.Reason);
         Assert.DoesNotContain("attacker", refused.Reason, StringComparison.Ordinal);
+        Assert.Empty(Events.All<AvatarSessionFailed>(e => e.SessionId == created.SessionId));
         Assert.Equal(CallbackFor(created.SessionId), (await FindAsync<Avatar.Persistence.AvatarSession>(created.SessionId))!.CallbackUrl);
 
         // The same command again is a redelivery: the stored outcome, with the same link.
@@ -151,20 +152,20 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
 
         // The same SubmissionId again, now malformed: refused as a reused id; the stored review stays as it was.
         await Fixture.Publish(good with { Assets = [] });
-        var refused = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId);
-        Assert.Equal(AvatarErrorCodes.InvalidRequest, refused.ErrorCode);
-        Assert.Equal("submissionId was reused with different content; every submission needs a new submissionId", refused.Reason);
+        var refused = await Events.WaitFor<AvatarCommandRefused>(e => e.FlowId == good.SubmissionId);
+        Assert.Equal((nameof(SubmitAvatarAssets), AvatarErrorCodes.IdReused), (refused.CommandType, refused.ErrorCode));
+        Assert.Equal("submissionId was used by a different command; every submission needs a new submissionId", refused.Reason);
         Assert.Equal(Avatar.Persistence.SubmissionState.Approved, (await FindAsync<Avatar.Persistence.AvatarSubmission>(good.SubmissionId))!.State);
 
         // Other assets under the same id: refused too, not answered with the first command's approval.
         await Fixture.Publish(good with { Assets = [new AvatarAssetSource("https://cdn.example/avatars/other.mp4", "other")] });
-        await WaitUntil(() => Events.All<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId).Count >= 2);
+        await WaitUntil(() => Events.All<AvatarCommandRefused>(e => e.FlowId == good.SubmissionId).Count >= 2);
 
         // The same command again is a redelivery: the stored approval, repeated.
         await Fixture.Publish(good);
         await WaitUntil(() => Events.All<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId).Count >= 2);
         Assert.Equal(approved.Assets, Events.All<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId)[1].Assets);
-        Assert.Equal(2, Events.All<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId).Count);
+        Assert.Empty(Events.All<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId));
     }
 
     [Fact]
@@ -209,6 +210,28 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
         Assert.Null(await FindAsync<Avatar.Persistence.AvatarSubmission>(submit.SubmissionId));
         Assert.Null(await FindAsync<Avatar.Persistence.AvatarSession>(create.SessionId));
         await CreateSessionAsync();
+    }
+
+    [Fact]
+    public async Task A_command_over_the_size_limit_naming_a_flow_under_way_is_refused_and_the_flow_goes_on()
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:03" });
+        var good = Submission(await MintGroupAsync(), "front");
+        await Fixture.Publish(good);
+        await WaitUntil(async () => await FindAsync<Avatar.Persistence.AvatarSubmission>(good.SubmissionId) is { State: Avatar.Persistence.SubmissionState.InReview });
+        var created = await CreateSessionAsync();
+
+        // Oversize copies naming the review in progress and the session awaiting its person: neither is an outcome.
+        await Fixture.Publish(good with { GroupId = new string('g', 1_000_000) });
+        await Fixture.Publish(new CreateAvatarSession(created.SessionId, "https://caller.example/cb?" + new string('q', 70_000), null));
+
+        var refused = await Events.WaitFor<AvatarCommandRefused>(e => e.FlowId == good.SubmissionId);
+        Assert.Equal((nameof(SubmitAvatarAssets), AvatarErrorCodes.IdReused), (refused.CommandType, refused.ErrorCode));
+        Assert.StartsWith("the command is ", refused.Reason);
+        await Events.WaitFor<AvatarCommandRefused>(e => e.FlowId == created.SessionId && e.CommandType == nameof(CreateAvatarSession));
+        await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == good.SubmissionId);
+        Assert.Empty(Events.All<AvatarAssetsRejected>(e => e.SubmissionId == good.SubmissionId));
+        Assert.Empty(Events.All<AvatarSessionFailed>(e => e.SessionId == created.SessionId));
     }
 
     [Fact]

@@ -119,15 +119,17 @@ public sealed class SessionTests(AvatarFixture fixture) : AvatarTest(fixture)
     }
 
     [Fact]
-    public async Task Auth_completed_for_an_unknown_session_gives_invalid_request()
+    public async Task Auth_completed_for_an_unknown_session_is_refused_with_its_message_id()
     {
         var sessionId = Guid.NewGuid();
+        var messageId = Guid.NewGuid();
 
-        await Fixture.Publish(new AvatarAuthCompleted(sessionId));
+        await Fixture.Bus.Publish(new AvatarAuthCompleted(sessionId), MassTransit.Pipe.Execute<MassTransit.PublishContext<AvatarAuthCompleted>>(c => c.MessageId = messageId));
 
-        var failed = await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == sessionId);
-        Assert.Equal(AvatarErrorCodes.InvalidRequest, failed.ErrorCode);
-        Assert.Contains(sessionId.ToString(), failed.Reason);
+        var refused = await Events.WaitFor<AvatarCommandRefused>(e => e.FlowId == sessionId);
+        Assert.Equal((nameof(AvatarAuthCompleted), messageId, AvatarErrorCodes.UnknownFlow), (refused.CommandType, refused.MessageId, refused.ErrorCode));
+        Assert.Contains(sessionId.ToString(), refused.Reason);
+        Assert.Empty(Events.All<AvatarAuthFailed>(e => e.SessionId == sessionId));
     }
 
     [Fact]
@@ -210,7 +212,7 @@ public sealed class SessionTests(AvatarFixture fixture) : AvatarTest(fixture)
     }
 
     [Fact]
-    public async Task Auth_completed_while_the_session_is_still_being_created_gives_invalid_request()
+    public async Task Auth_completed_while_the_session_is_still_being_created_is_refused_and_the_session_goes_on()
     {
         // Step 1 takes three seconds at xcompute; the caller reports completion before any link went out.
         await Simulator.AddFaultAsync(new FaultRule("delay", Method: "POST", PathPrefix: "/v1/seedance2", DelayMs: 3000));
@@ -220,11 +222,15 @@ public sealed class SessionTests(AvatarFixture fixture) : AvatarTest(fixture)
 
         await Fixture.Publish(new AvatarAuthCompleted(sessionId));
 
-        var failed = await Events.WaitFor<AvatarAuthFailed>(e => e.SessionId == sessionId);
-        Assert.Equal(AvatarErrorCodes.InvalidRequest, failed.ErrorCode);
-        Assert.Contains("has no H5 link yet", failed.Reason);
+        var refused = await Events.WaitFor<AvatarCommandRefused>(e => e.FlowId == sessionId);
+        Assert.Equal(AvatarErrorCodes.FlowNotReady, refused.ErrorCode);
+        Assert.Contains("has no H5 link yet", refused.Reason);
         await Events.WaitFor<AvatarSessionCreated>(e => e.SessionId == sessionId);
         Assert.Equal(0, (await Simulator.StatsAsync()).Count($"verify:{CallbackFor(sessionId)}"));
+
+        // The refusal was not an outcome: the session waits for its person and ends in one outcome of its own.
+        Assert.Empty(Events.All<AvatarAuthFailed>(e => e.SessionId == sessionId));
+        Assert.Equal(SessionState.AwaitingVerification, (await FindAsync<AvatarSession>(sessionId))!.State);
     }
 
     [Fact]

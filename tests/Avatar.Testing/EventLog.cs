@@ -30,6 +30,44 @@ public sealed class EventLog
 
     public IReadOnlyList<T> All<T>(Func<T, bool> predicate) => events.OfType<T>().Where(predicate).ToList();
 
+    /// <summary>
+    /// The promise, checked: every flow id that received two different outcomes (event type and error code), described.
+    /// A session's outcomes are <c>AvatarSessionFailed</c>, or <c>AvatarSessionCreated</c> and then one of
+    /// <c>AvatarAuthVerified</c> and <c>AvatarAuthFailed</c>; a submission's, one of <c>AvatarAssetsApproved</c> and
+    /// <c>AvatarAssetsRejected</c>. Copies of one outcome are fine; refusals (<c>AvatarCommandRefused</c>) are not outcomes.
+    /// </summary>
+    public IReadOnlyList<string> Conflicts()
+    {
+        var ends = new Dictionary<Guid, HashSet<string>>();
+        var created = new HashSet<Guid>();
+        foreach (var message in events)
+        {
+            if (message is AvatarSessionCreated c)
+            {
+                created.Add(c.SessionId);
+            }
+            else if (EndOf(message) is var (id, kind))
+            {
+                (ends.TryGetValue(id, out var kinds) ? kinds : ends[id] = []).Add(kind);
+            }
+        }
+
+        return [.. from end in ends
+                   let kinds = end.Value
+                   where kinds.Count > 1 || (created.Contains(end.Key) && kinds.Any(k => k.StartsWith(nameof(AvatarSessionFailed), StringComparison.Ordinal)))
+                   select $"{end.Key}: {(created.Contains(end.Key) ? "AvatarSessionCreated, " : "")}{string.Join(", ", kinds.Order())}"];
+
+        static (Guid, string)? EndOf(object message) => message switch
+        {
+            AvatarSessionFailed f => (f.SessionId, $"{nameof(AvatarSessionFailed)}({f.ErrorCode})"),
+            AvatarAuthVerified => (((AvatarAuthVerified)message).SessionId, nameof(AvatarAuthVerified)),
+            AvatarAuthFailed f => (f.SessionId, $"{nameof(AvatarAuthFailed)}({f.ErrorCode})"),
+            AvatarAssetsApproved a => (a.SubmissionId, nameof(AvatarAssetsApproved)),
+            AvatarAssetsRejected r => (r.SubmissionId, $"{nameof(AvatarAssetsRejected)}({r.ErrorCode})"),
+            _ => null,
+        };
+    }
+
     /// <summary>Waits for the first event of type <typeparamref name="T"/> that matches.</summary>
     public async Task<T> WaitFor<T>(Func<T, bool> predicate, TimeSpan? timeout = null)
     {
@@ -55,7 +93,8 @@ public sealed class EventRecorder(EventLog log) :
     IConsumer<AvatarAuthVerified>,
     IConsumer<AvatarAuthFailed>,
     IConsumer<AvatarAssetsApproved>,
-    IConsumer<AvatarAssetsRejected>
+    IConsumer<AvatarAssetsRejected>,
+    IConsumer<AvatarCommandRefused>
 {
     public Task Consume(ConsumeContext<AvatarSessionCreated> context) => Record(context);
 
@@ -68,6 +107,8 @@ public sealed class EventRecorder(EventLog log) :
     public Task Consume(ConsumeContext<AvatarAssetsApproved> context) => Record(context);
 
     public Task Consume(ConsumeContext<AvatarAssetsRejected> context) => Record(context);
+
+    public Task Consume(ConsumeContext<AvatarCommandRefused> context) => Record(context);
 
     private Task Record<T>(ConsumeContext<T> context)
         where T : class

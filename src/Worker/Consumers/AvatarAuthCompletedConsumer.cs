@@ -20,18 +20,20 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
     private async Task CompleteAsync(ConsumeContext context, Guid sessionId, string? failedWith)
     {
         var session = await db.Sessions.FindAsync([sessionId], context.CancellationToken);
-        var problem = session?.State switch
+        // A completion that does not fit the session is refused; the session, if any, ends in its own outcome.
+        (string Code, string Reason)? refusal = session?.State switch
         {
-            null => $"no session {sessionId} is known",
-            SessionState.Creating => $"session {sessionId} has no H5 link yet",
-            SessionState.CreationFailed => $"session {sessionId} was never created ({session.ErrorCode})",
+            null => (AvatarErrorCodes.UnknownFlow, $"no session {sessionId} is known"),
+            SessionState.Creating => (AvatarErrorCodes.FlowNotReady, $"session {sessionId} has no H5 link yet; wait for AvatarSessionCreated"),
+            SessionState.CreationFailed => (AvatarErrorCodes.FlowEnded, $"session {sessionId} was never created ({session.ErrorCode})"),
             _ => null,
         };
 
-        if (problem is not null)
+        if (refusal is var (code, reason))
         {
-            logger.LogWarning("Rejected {MessageType} {SessionId}: {Problem}", failedWith is null ? "AvatarAuthCompleted" : "a failed H5 callback", sessionId, problem);
-            await context.PublishEndedAsync(new AvatarAuthFailed(sessionId, AvatarErrorCodes.InvalidRequest, problem));
+            var command = failedWith is null ? nameof(AvatarAuthCompleted) : "H5Callback";
+            logger.LogWarning("Refused {MessageType} {SessionId}: {Problem}", command, sessionId, reason);
+            await context.RefuseAsync(command, sessionId, code, reason);
             return;
         }
 

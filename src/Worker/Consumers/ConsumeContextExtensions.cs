@@ -1,3 +1,4 @@
+using Avatar.Contracts;
 using Avatar.Persistence;
 using Avatar.Worker.Messaging;
 using Avatar.Worker.Telemetry;
@@ -35,6 +36,13 @@ internal static class ConsumeContextExtensions
         context.GetServiceOrCreateInstance<AvatarMetrics>().Ended(outcome);
         return context.PublishEventAsync(outcome);
     }
+
+    /// <summary>
+    /// Refuses a command that does not fit the flow it names, with <see cref="AvatarCommandRefused"/>: not an outcome,
+    /// so the flow's own outcome stays the only one. Counted with the outcomes (<c>event="AvatarCommandRefused"</c>).
+    /// </summary>
+    public static Task RefuseAsync(this ConsumeContext context, string commandType, Guid flowId, string errorCode, string reason) =>
+        context.PublishEndedAsync(new AvatarCommandRefused(commandType, flowId, context.MessageId, errorCode, reason));
 
     /// <summary>Publishes an event again (a copy of one already counted), if there is one.</summary>
     public static Task PublishOutcomeAsync(this ConsumeContext context, object? outcome) =>

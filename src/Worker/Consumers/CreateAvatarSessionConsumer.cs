@@ -20,8 +20,8 @@ public sealed class CreateAvatarSessionConsumer(
             if (!CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
             {
                 logger.LogWarning("Rejected CreateAvatarSession {SessionId}: the id was already used by a different command", command.SessionId);
-                await context.PublishEndedAsync(new AvatarSessionFailed(
-                    command.SessionId, AvatarErrorCodes.InvalidRequest, "sessionId was reused with different content; every session needs a new sessionId"));
+                await context.RefuseAsync(
+                    nameof(CreateAvatarSession), command.SessionId, AvatarErrorCodes.IdReused, "sessionId was used by a different command; every session needs a new sessionId");
                 return;
             }
 

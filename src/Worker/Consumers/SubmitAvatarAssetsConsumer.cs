@@ -64,23 +64,26 @@ public sealed class SubmitAvatarAssetsConsumer(
         await context.SaveAndPublishAsync(db, outcome, logger);
     }
 
-    private const string ReusedId = "submissionId was reused with different content; every submission needs a new submissionId";
+    private const string ReusedId = "submissionId was used by a different command; every submission needs a new submissionId";
 
     /// <summary>
-    /// Refuses the command; nothing is stored or sent. When its id is already stored, the refusal names the reuse,
-    /// the caller's real mistake (what was stored passed these checks, so this command differs from it). The event
-    /// repeats only ids that passed validation.
+    /// Refuses the command; nothing is stored or sent. For a new id that ends the submission, in
+    /// <see cref="AvatarAssetsRejected"/> (<c>invalid_request</c>). For an id already stored it is a refusal, never an
+    /// outcome of that submission, and names the reuse, the caller's real mistake (what was stored passed these checks,
+    /// so this command differs from it). The event repeats only ids that passed validation.
     /// </summary>
     private async Task RejectAsync(ConsumeContext<SubmitAvatarAssets> context, string problem)
     {
         var command = context.Message;
-        if (problem != ReusedId && await db.Submissions.AnyAsync(s => s.Id == command.SubmissionId, context.CancellationToken))
+        if (problem == ReusedId || await db.Submissions.AnyAsync(s => s.Id == command.SubmissionId, context.CancellationToken))
         {
-            problem = ReusedId;
+            logger.LogWarning("Refused SubmitAvatarAssets {SubmissionId}: {Problem}", command.SubmissionId, ReusedId);
+            await context.RefuseAsync(nameof(SubmitAvatarAssets), command.SubmissionId, AvatarErrorCodes.IdReused, ReusedId);
+            return;
         }
 
         logger.LogWarning("Rejected SubmitAvatarAssets {SubmissionId}: {Problem}", command.SubmissionId, problem);
-        await context.PublishEventAsync(
+        await context.PublishEndedAsync(
             new AvatarAssetsRejected(command.SubmissionId, CommandValidation.EchoableGroupId(command), [], [], AvatarErrorCodes.InvalidRequest, problem));
     }
 }

@@ -1,9 +1,11 @@
 using System.Text.Json;
 using Avatar.Contracts;
+using Avatar.Persistence;
 using Avatar.Worker.Telemetry;
 using MassTransit;
 using MassTransit.Middleware.Rescue;
 using MassTransit.Transports;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Messaging;
@@ -11,14 +13,16 @@ namespace Avatar.Worker.Messaging;
 /// <summary>
 /// Refuses a message larger than <see cref="MessagingOptions.MaxMessageSize"/> before MassTransit deserializes it, so
 /// a publisher cannot make the worker build a large object graph (or echo one back). When the command and its id can be
-/// read from the envelope by a forward-only scan (no objects built, no long string copied), the command ends at once
-/// in its failure event, <c>invalid_request</c>; anything else moves to the endpoint's <c>_error</c> queue.
+/// read from the envelope by a forward-only scan (no objects built, no long string copied), a command for a new id ends
+/// at once in its failure event, <c>invalid_request</c>; one naming a flow that exists (and any <c>AvatarAuthCompleted</c>)
+/// gets <see cref="AvatarCommandRefused"/>, never an outcome of that flow; anything else moves to the endpoint's
+/// <c>_error</c> queue.
 /// </summary>
 /// <remarks>
 /// A receive filter runs ahead of MassTransit's own rescue and deserialize filters, so this one moves the message to
 /// <c>_error</c> itself, through the transport's <see cref="IErrorTransport"/>, as MassTransit's error filter would.
 /// </remarks>
-internal sealed class CommandSizeLimit(long maxSize, AvatarMetrics metrics, ILogger logger) : IFilter<ReceiveContext>
+internal sealed class CommandSizeLimit(long maxSize, IServiceScopeFactory scopes, AvatarMetrics metrics, ILogger logger) : IFilter<ReceiveContext>
 {
     private static readonly string CreateSession = MessageUrn.ForTypeString<CreateAvatarSession>();
     private static readonly string AuthCompleted = MessageUrn.ForTypeString<AvatarAuthCompleted>();
@@ -28,7 +32,7 @@ internal sealed class CommandSizeLimit(long maxSize, AvatarMetrics metrics, ILog
     {
         var maxSize = context.GetRequiredService<IOptions<MessagingOptions>>().Value.MaxMessageSize;
         var filter = new CommandSizeLimit(
-            maxSize, context.GetRequiredService<AvatarMetrics>(), context.GetRequiredService<ILoggerFactory>().CreateLogger<CommandSizeLimit>());
+            maxSize, context.GetRequiredService<IServiceScopeFactory>(), context.GetRequiredService<AvatarMetrics>(), context.GetRequiredService<ILoggerFactory>().CreateLogger<CommandSizeLimit>());
         endpoint.ConfigureReceive(receive => receive.UseFilter(filter));
     }
 
@@ -67,15 +71,20 @@ internal sealed class CommandSizeLimit(long maxSize, AvatarMetrics metrics, ILog
     {
         if (type == CreateSession && id.SessionId != Guid.Empty)
         {
-            await PublishAsync(context, new AvatarSessionFailed(id.SessionId, AvatarErrorCodes.InvalidRequest, reason));
+            await (await ExistsAsync<AvatarSession>(id.SessionId, context.CancellationToken)
+                ? PublishAsync(context, Refusal(nameof(CreateAvatarSession), id.SessionId, AvatarErrorCodes.IdReused, reason))
+                : PublishAsync(context, new AvatarSessionFailed(id.SessionId, AvatarErrorCodes.InvalidRequest, reason)));
         }
         else if (type == AuthCompleted && id.SessionId != Guid.Empty)
         {
-            await PublishAsync(context, new AvatarAuthFailed(id.SessionId, AvatarErrorCodes.InvalidRequest, reason));
+            // A completion never starts a flow, so it is never an outcome of one.
+            await PublishAsync(context, Refusal(nameof(AvatarAuthCompleted), id.SessionId, AvatarErrorCodes.InvalidRequest, reason));
         }
         else if (type == SubmitAssets && id.SubmissionId != Guid.Empty)
         {
-            await PublishAsync(context, new AvatarAssetsRejected(id.SubmissionId, "", [], [], AvatarErrorCodes.InvalidRequest, reason));
+            await (await ExistsAsync<AvatarSubmission>(id.SubmissionId, context.CancellationToken)
+                ? PublishAsync(context, Refusal(nameof(SubmitAvatarAssets), id.SubmissionId, AvatarErrorCodes.IdReused, reason))
+                : PublishAsync(context, new AvatarAssetsRejected(id.SubmissionId, "", [], [], AvatarErrorCodes.InvalidRequest, reason)));
         }
         else
         {
@@ -83,6 +92,16 @@ internal sealed class CommandSizeLimit(long maxSize, AvatarMetrics metrics, ILog
         }
 
         return true;
+
+        AvatarCommandRefused Refusal(string command, Guid flowId, string code, string why) =>
+            new(command, flowId, context.GetMessageId(), code, why);
+    }
+
+    private async Task<bool> ExistsAsync<TRow>(Guid id, CancellationToken cancellationToken)
+        where TRow : class, IScheduled
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AvatarDbContext>().Set<TRow>().AnyAsync(r => r.Id == id, cancellationToken);
     }
 
     private async Task PublishAsync<T>(ReceiveContext context, T outcome)

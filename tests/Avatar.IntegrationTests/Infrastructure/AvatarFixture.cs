@@ -129,6 +129,9 @@ public sealed class AvatarFixture : IAsyncLifetime
             await Worker.DisposeAsync();
         }
 
+        // The promise, for the whole suite at once: no test can forget it, and a late event of any test counts.
+        var conflicts = Events.Conflicts();
+
         if (otherServices is not null)
         {
             await otherServices.StopAsync();
@@ -142,6 +145,11 @@ public sealed class AvatarFixture : IAsyncLifetime
 
         await Services.DropDatabaseAsync(databaseName);
         await Services.DisposeAsync();
+        if (conflicts.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{conflicts.Count} flow(s) received two different outcomes during the suite:{Environment.NewLine}{string.Join(Environment.NewLine, conflicts)}");
+        }
     }
 }
 
