@@ -90,10 +90,13 @@ public sealed class FlowRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
     {
         public bool Ran { get; private set; }
 
+        private bool Reads(string sql) =>
+            System.Text.RegularExpressions.Regex.IsMatch(sql, $"FROM {AvatarDbContext.Schema}\\.\"?{table}\\b");
+
         public override async ValueTask<DbDataReader> ReaderExecutedAsync(
             DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
         {
-            if (!Ran && command.CommandText.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && command.CommandText.Contains($"\"{table}\"", StringComparison.Ordinal))
+            if (!Ran && command.CommandText.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && Reads(command.CommandText))
             {
                 Ran = true;
                 await between();

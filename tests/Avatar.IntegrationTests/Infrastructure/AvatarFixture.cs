@@ -97,6 +97,17 @@ public sealed class AvatarFixture : IAsyncLifetime
 
     public string ApiKey => apiKey;
 
+    private readonly HashSet<string> reportedConflicts = [];
+
+    /// <summary>Flows that received two different outcomes since the last call (each reported once, to the test it arrived in).</summary>
+    public IReadOnlyList<string> NewConflicts()
+    {
+        lock (reportedConflicts)
+        {
+            return [.. Events.Conflicts().Where(reportedConflicts.Add)];
+        }
+    }
+
     /// <summary>Fails if any line logged so far holds the API key or a byted token the simulator handed out.</summary>
     public async Task AssertNoSecretsLoggedAsync()
     {

@@ -14,8 +14,15 @@ public abstract class AvatarTest(AvatarFixture fixture) : IAsyncLifetime
 
     public virtual Task InitializeAsync() => Simulator.ResetAsync();
 
-    /// <summary>After every scenario: no worker logged a secret.</summary>
-    public virtual Task DisposeAsync() => Fixture.AssertNoSecretsLoggedAsync();
+    /// <summary>
+    /// After every scenario: no worker logged a secret, and no flow received two different outcomes (the fixture checks
+    /// the latter once more for the whole suite, for events that arrive after their test).
+    /// </summary>
+    public virtual async Task DisposeAsync()
+    {
+        await Fixture.AssertNoSecretsLoggedAsync();
+        Assert.Empty(Fixture.NewConflicts());
+    }
 
     protected static string CallbackFor(Guid sessionId) => $"https://caller.example/avatar/callback/{sessionId}";
 
