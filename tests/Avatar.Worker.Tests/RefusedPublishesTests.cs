@@ -7,8 +7,9 @@ using Microsoft.Extensions.Options;
 namespace Avatar.Worker.Tests;
 
 /// <summary>
-/// Refused publishes: reconnecting at once, then less and less often while refusals go on, never more than the cap
-/// apart; a message type still refused after a reconnect is refused for good until RabbitMQ accepts it again.
+/// Refused messages: a refused send to the worker's own queues reconnects at once, then less and less often while
+/// refusals go on, never more than the cap apart; a refused event is given up once its patience runs out, and its type
+/// at once from then on, until RabbitMQ accepts one again.
 /// </summary>
 public sealed class RefusedPublishesTests
 {
@@ -50,57 +51,36 @@ public sealed class RefusedPublishesTests
     }
 
     [Fact]
-    public void A_type_refused_again_after_two_reconnects_is_refused_for_good()
+    public async Task An_event_type_given_up_once_is_given_up_at_its_first_refusal_until_RabbitMQ_accepts_one()
     {
         var refused = Observer();
-        Assert.Equal((true, false), refused.Refused(typeof(string), clock.GetTimestamp(), out _));
-        refused.ReconnectDone();
+        Assert.Equal(new MessagingOptions().RefusalPatience, refused.PatienceFor(typeof(string)));
 
-        // MassTransit sends it again some seconds later, on a new channel, while the election may still go on.
-        clock.Advance(TimeSpan.FromSeconds(4));
-        Assert.Equal((false, false), refused.Refused(typeof(string), clock.GetTimestamp(), out _));
-        clock.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal((true, false), refused.Refused(typeof(string), clock.GetTimestamp(), out _));
-        refused.ReconnectDone();
-        clock.Advance(TimeSpan.FromSeconds(4));
-        Assert.Equal((false, true), refused.Refused(typeof(string), clock.GetTimestamp(), out _));
-
-        // Reconnecting goes on with the backoff, for a channel that a quorum queue's return may leave refusing.
-        clock.Advance(TimeSpan.FromMinutes(30));
-        Assert.Equal((true, true), refused.Refused(typeof(string), clock.GetTimestamp(), out _));
-    }
-
-    [Fact]
-    public void Reconnects_started_before_a_type_was_first_refused_do_not_count_for_it()
-    {
-        var refused = Observer();
-        Assert.Equal((true, false), refused.Refused(typeof(string), clock.GetTimestamp(), out _));
-
-        // Another type's first refusal comes while that reconnect is under way.
-        Assert.Equal((false, false), refused.Refused(typeof(int), clock.GetTimestamp(), out _));
-        refused.ReconnectDone();
-        clock.Advance(TimeSpan.FromSeconds(5));
-        Assert.Equal((true, false), refused.Refused(typeof(int), clock.GetTimestamp(), out _));
-        refused.ReconnectDone();
-        clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal((false, false), refused.Refused(typeof(int), clock.GetTimestamp(), out _));
-        Assert.Equal((false, true), refused.Refused(typeof(string), clock.GetTimestamp(), out _));
-    }
-
-    [Fact]
-    public async Task A_type_accepted_again_is_no_longer_refused_for_good()
-    {
-        var refused = Observer();
-        for (var i = 0; i < 3; i++)
+        using (var deadline = refused.Watch(CancellationToken.None))
         {
-            refused.Refused(typeof(string), clock.GetTimestamp(), out _);
-            refused.ReconnectDone();
-            clock.Advance(TimeSpan.FromMinutes(10));
+            deadline.Refused(typeof(string), refused.PatienceFor(typeof(string)));
+            refused.GaveUp(deadline);
         }
 
-        Assert.True(refused.Refused(typeof(string), clock.GetTimestamp(), out _).ForGood);
-        await refused.PostSend<string>(null!);
-        Assert.False(refused.Refused(typeof(string), clock.GetTimestamp(), out _).ForGood);
+        Assert.Equal(TimeSpan.Zero, refused.PatienceFor(typeof(string)));
+        Assert.Equal(new MessagingOptions().RefusalPatience, refused.PatienceFor(typeof(int)));
+        await refused.PostPublish<string>(null!);
+        Assert.Equal(new MessagingOptions().RefusalPatience, refused.PatienceFor(typeof(string)));
+    }
+
+    [Fact]
+    public void A_deadline_gives_up_once_its_patience_has_run_out_and_a_later_refusal_only_shortens_it()
+    {
+        var refused = Observer();
+        using var deadline = refused.Watch(CancellationToken.None);
+        Assert.False(deadline.GaveUp);
+        deadline.Refused(typeof(string), TimeSpan.FromHours(1));
+        Assert.False(deadline.GaveUp);
+        deadline.Refused(typeof(string), TimeSpan.FromHours(2));
+        Assert.False(deadline.GaveUp);
+        deadline.Refused(typeof(int), TimeSpan.Zero);
+        Assert.True(deadline.GaveUp);
+        Assert.Equal([typeof(int), typeof(string)], deadline.RefusedTypes.OrderBy(t => t.Name));
     }
 
     private RefusedPublishes Observer()
