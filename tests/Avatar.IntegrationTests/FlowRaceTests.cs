@@ -63,6 +63,45 @@ public sealed class FlowRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
         Assert.Equal((SubmissionState.Rejected, AvatarErrorCodes.Abandoned), (stored.State, stored.ErrorCode));
     }
 
+    [Fact]
+    public async Task A_completion_read_before_the_expiry_poll_ended_the_session_cannot_reopen_it()
+    {
+        var id = Guid.NewGuid();
+        await using (var setup = Fixture.Db())
+        {
+            var now = DateTimeOffset.UtcNow;
+            var session = AvatarSession.Open(id, CallbackFor(id), "default", "f", now);
+            session.LinkReady("https://h5.example/x", "v1:sealed", now.AddMinutes(2));
+            session.Schedule.LeaseToken = Guid.NewGuid();
+            session.Schedule.NextPollAt = now.AddMinutes(3);
+            session.Schedule.Deadline = now.AddMinutes(3);
+            session.UpdatedAt = now;
+            setup.Add(session);
+            await setup.SaveChangesAsync();
+        }
+
+        // AvatarAuthCompletedConsumer reads the session still awaiting its person...
+        await using var consumer = Fixture.Db();
+        var read = await consumer.Sessions.SingleAsync(s => s.Id == id);
+
+        // ...the expiry poll ends it meanwhile...
+        await using (var poll = Fixture.Db())
+        {
+            var expiring = await poll.Sessions.SingleAsync(s => s.Id == id);
+            expiring.FailVerification(AvatarErrorCodes.TokenExpired, "expired");
+            expiring.Schedule.Release(null);
+            expiring.UpdatedAt = DateTimeOffset.UtcNow;
+            Assert.True(await poll.TrySaveAsync(default));
+        }
+
+        // ...and the consumer's claim for step 2 (a new lease, as Schedule.Claim writes) fails instead of reopening it.
+        read.StartVerification();
+        read.Schedule.Claim(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1));
+        read.UpdatedAt = DateTimeOffset.UtcNow;
+        Assert.False(await consumer.TrySaveAsync(default));
+        Assert.Equal(SessionState.VerificationFailed, (await FindAsync<AvatarSession>(id))!.State);
+    }
+
     /// <summary>A submission in review as a worker holding it left it: lease token of its hold, due at the hold's end.</summary>
     private async Task<Guid> InsertInReviewAsync()
     {
