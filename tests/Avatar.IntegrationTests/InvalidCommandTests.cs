@@ -213,6 +213,26 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
     }
 
     [Fact]
+    public async Task A_reused_submission_id_with_other_content_while_the_first_is_in_review_is_refused_and_the_review_ends_once()
+    {
+        await Simulator.ConfigureAsync(new { reviewDuration = "00:00:03" });
+        var groupId = await MintGroupAsync();
+        var first = Submission(groupId, "front");
+        await Fixture.Publish(first);
+        await WaitUntil(async () => await FindAsync<Avatar.Persistence.AvatarSubmission>(first.SubmissionId) is { State: Avatar.Persistence.SubmissionState.InReview });
+
+        // Another caller's command under the same id while the review runs: valid, and invalid.
+        await Fixture.Publish(first with { Assets = [new AvatarAssetSource("https://cdn.example/avatars/other.mp4", "other")] });
+        await Fixture.Publish(first with { Assets = [] });
+
+        await WaitUntil(() => Events.All<AvatarCommandRefused>(e => e.FlowId == first.SubmissionId).Count == 2);
+        Assert.All(Events.All<AvatarCommandRefused>(e => e.FlowId == first.SubmissionId), r => Assert.Equal(AvatarErrorCodes.IdReused, r.ErrorCode));
+        await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == first.SubmissionId);
+        Assert.Empty(Events.All<AvatarAssetsRejected>(e => e.SubmissionId == first.SubmissionId));
+        Assert.Equal(1, (await Simulator.StatsAsync()).Count($"submit:{groupId}"));
+    }
+
+    [Fact]
     public async Task A_command_over_the_size_limit_naming_a_flow_under_way_is_refused_and_the_flow_goes_on()
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:03" });
