@@ -22,8 +22,8 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// How long an event RabbitMQ refuses (<c>basic.nack</c>) keeps being sent again after its first refusal before it
-    /// is given up (<see cref="RefusedPublishes"/>): long enough to outlast a quorum queue's leader election and the two
-    /// reconnects that may take to cure.
+    /// is given up (<see cref="RefusedPublishes"/>): long enough to outlast a quorum queue's leader election, and the
+    /// reconnect the worker's own queues' refusals bring about in it.
     /// </summary>
     public TimeSpan RefusalPatience { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -55,14 +55,11 @@ internal sealed class RefusedPublishes(
     private TimeSpan pause = FirstPause;
 
     /// <summary>Gives the publishes of one consumed message a deadline that starts at their first refusal.</summary>
-    public PublishDeadline Watch(CancellationToken consuming)
-    {
-        var deadline = new PublishDeadline(consuming, this);
-        deadlines[deadline.Token] = deadline;
-        return deadline;
-    }
+    public PublishDeadline Watch(CancellationToken consuming) => new(consuming, this);
 
-    internal void Forget(PublishDeadline deadline) => deadlines.TryRemove(deadline.Token, out _);
+    internal void Register(CancellationToken token, PublishDeadline deadline) => deadlines[token] = deadline;
+
+    internal void Forget(CancellationToken token) => deadlines.TryRemove(token, out _);
 
     /// <summary>The refused publishes under <paramref name="deadline"/> were given up after their patience ran out.</summary>
     internal void GaveUp(PublishDeadline deadline)
@@ -179,25 +176,36 @@ internal sealed class RefusedPublishes(
 /// The publishes of one consumed message: cancelled once the patience given at their first refusal runs out (or by the
 /// message's own cancellation), so MassTransit stops sending a refused event again.
 /// </summary>
-internal sealed class PublishDeadline : IDisposable
+internal sealed class PublishDeadline(CancellationToken consuming, RefusedPublishes owner) : IDisposable
 {
-    private readonly CancellationTokenSource source;
-    private readonly RefusedPublishes owner;
     private readonly Lock gate = new();
     private readonly HashSet<Type> refused = [];
+    private CancellationTokenSource? source;
     private TimeSpan? patience;
 
-    public PublishDeadline(CancellationToken consuming, RefusedPublishes owner)
+    /// <summary>The token for this message's publishes, made at the first one: a message that publishes nothing costs nothing.</summary>
+    public CancellationToken Token
     {
-        source = CancellationTokenSource.CreateLinkedTokenSource(consuming);
-        this.owner = owner;
-        Token = source.Token;
+        get
+        {
+            lock (gate)
+            {
+                return Source().Token;
+            }
+        }
     }
 
-    public CancellationToken Token { get; }
-
     /// <summary>A publish was refused and its patience ran out (or the message was cancelled: the caller tells them apart).</summary>
-    public bool GaveUp => patience is not null && Token.IsCancellationRequested;
+    public bool GaveUp
+    {
+        get
+        {
+            lock (gate)
+            {
+                return patience is not null && source is { IsCancellationRequested: true };
+            }
+        }
+    }
 
     /// <summary>The types refused under this deadline.</summary>
     public IReadOnlyCollection<Type> RefusedTypes
@@ -213,6 +221,7 @@ internal sealed class PublishDeadline : IDisposable
 
     internal void Refused(Type type, TimeSpan given)
     {
+        CancellationTokenSource cancel;
         lock (gate)
         {
             refused.Add(type);
@@ -222,22 +231,40 @@ internal sealed class PublishDeadline : IDisposable
             }
 
             patience = given;
+            cancel = Source();
         }
 
         // The pending retry delay of MassTransit's transport then ends the publish.
         if (given <= TimeSpan.Zero)
         {
-            source.Cancel();
+            cancel.Cancel();
         }
         else
         {
-            source.CancelAfter(given);
+            cancel.CancelAfter(given);
         }
     }
 
     public void Dispose()
     {
-        owner.Forget(this);
-        source.Dispose();
+        lock (gate)
+        {
+            if (source is not null)
+            {
+                owner.Forget(source.Token);
+                source.Dispose();
+            }
+        }
+    }
+
+    private CancellationTokenSource Source()
+    {
+        if (source is null)
+        {
+            source = CancellationTokenSource.CreateLinkedTokenSource(consuming);
+            owner.Register(source.Token, this);
+        }
+
+        return source;
     }
 }
