@@ -47,6 +47,12 @@ public sealed class AvatarSession : IScheduled
     /// <summary>Set when step 2 answered with a task to poll rather than the group itself.</summary>
     public string? VerificationTaskId { get; set; }
 
+    /// <summary>
+    /// When the POST that returned the task now polled (<see cref="CreateTaskId"/>, then <see cref="VerificationTaskId"/>)
+    /// was answered: a task that young is not taken as gone on a 404 (xcompute's reads may lag its writes).
+    /// </summary>
+    public DateTimeOffset? TaskPostedAt { get; set; }
+
     public string? GroupId { get; internal set; }
 
     public string? ErrorCode { get; internal set; }

@@ -92,6 +92,12 @@ public sealed record SimulatorSettings
 
     public int RetryAfterSeconds { get; init; } = 1;
 
+    /// <summary>
+    /// How long a new task stays invisible to <c>GET /v1/tasks/{id}</c> (answered 404 <c>task_not_found</c>), as on a
+    /// gateway whose read replicas lag behind its writes. Zero: a task is readable as soon as its POST is answered.
+    /// </summary>
+    public TimeSpan ReadLag { get; init; }
+
     /// <summary>The status a review task shows while it runs; set it to something undocumented to test the client.</summary>
     public string InProgressStatus { get; init; } = "processing";
 

@@ -183,7 +183,15 @@ internal static class XComputeEndpoints
     private static IResult GetTask(string id, HttpContext context, SimulatorState state, TimeProvider clock)
     {
         state.Stats.Count($"task:{id}");
-        if (state.FindTask(id) is not { } task)
+        var task = state.FindTask(id);
+        if (task is not null && clock.GetUtcNow() - task.Created < state.Settings.ReadLag)
+        {
+            // Within the read lag a task is as unknown as one that never existed: the replica that answers has not seen it.
+            state.Stats.Count($"task-lagging:{id}");
+            task = null;
+        }
+
+        if (task is null)
         {
             return Results.Json(new { error = new { code = "task_not_found", type = "invalid_request_error", message = $"task {id} does not exist" } }, statusCode: 404);
         }

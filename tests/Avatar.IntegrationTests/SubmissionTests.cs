@@ -241,7 +241,9 @@ public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
     public async Task Polling_refused_for_good_ends_the_review_with_its_error_code(string status, string errorCode)
     {
         var groupId = await MintGroupAsync();
-        await Simulator.AddFaultAsync(new FaultRule(status, Method: "GET", PathPrefix: "/v1/tasks"));
+
+        // Every poll is refused: a 404 ends the review only once the task is older than XCompute:NewTaskGrace.
+        await Simulator.AddFaultAsync(new FaultRule(status, Count: 1000, Method: "GET", PathPrefix: "/v1/tasks"));
         var command = Submission(groupId, "front");
 
         await Fixture.Publish(command);

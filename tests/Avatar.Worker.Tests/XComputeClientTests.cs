@@ -11,6 +11,9 @@ namespace Avatar.Worker.Tests;
 /// <summary>How every kind of xcompute answer is classified; the HTTP exchange is played by a scripted handler.</summary>
 public sealed class XComputeClientTests
 {
+    /// <summary>The age of a task whose POST was answered long before the reads under test.</summary>
+    private static readonly TimeSpan LongAgo = TimeSpan.FromHours(1);
+
     [Fact]
     public async Task Success_returns_the_data_object_and_sends_snake_case_with_the_bearer_key()
     {
@@ -24,6 +27,21 @@ public sealed class XComputeClientTests
         var body = JsonNode.Parse(handler.Requests[0].Body)!;
         Assert.Equal("https://cb.example/x", (string?)body["callback_url"]);
         Assert.Equal("default", (string?)body["project_name"]);
+    }
+
+    [Theory]
+    [InlineData(0, FailureKind.NotFoundYet)]
+    [InlineData(59, FailureKind.NotFoundYet)]
+    [InlineData(60, FailureKind.NotFound)]
+    [InlineData(600, FailureKind.NotFound)]
+    public async Task A_404_on_a_task_younger_than_the_grace_is_transient_and_gone_only_after_it(int ageSeconds, FailureKind kind)
+    {
+        var reply = await Client(new ScriptedHandler(_ => Json(404, """{"error":{"code":"task_not_found","message":"task t does not exist"}}""")))
+            .GetTaskAsync("t", TimeSpan.FromSeconds(ageSeconds), default);
+
+        Assert.Equal(kind, reply.Failure!.Kind);
+        Assert.Equal(kind == FailureKind.NotFoundYet, reply.Failure.IsTransient);
+        Assert.Equal("task_not_found", reply.Failure.Code);
     }
 
     [Fact]
@@ -52,7 +70,7 @@ public sealed class XComputeClientTests
     [InlineData(200, """{"code":500,"msg":"internal error"}""", FailureKind.ServerError, null)]
     public async Task Failures_are_classified_by_status_and_body(int status, string body, FailureKind kind, string? code)
     {
-        var reply = await Client(new ScriptedHandler(_ => Json(status, body))).GetTaskAsync("task_1", default);
+        var reply = await Client(new ScriptedHandler(_ => Json(status, body))).GetTaskAsync("task_1", LongAgo, default);
 
         Assert.False(reply.Succeeded);
         Assert.True(kind == reply.Failure.Kind, reply.Failure.ToString());
@@ -67,7 +85,7 @@ public sealed class XComputeClientTests
             var response = Json(429, """{"error":{"code":"rate_limit_exceeded","message":"slow down"}}""");
             response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7));
             return response;
-        })).GetTaskAsync("task_1", default);
+        })).GetTaskAsync("task_1", LongAgo, default);
 
         Assert.Equal(FailureKind.RateLimited, reply.Failure!.Kind);
         Assert.Equal(TimeSpan.FromSeconds(7), reply.Failure.RetryAfter);
@@ -113,7 +131,7 @@ public sealed class XComputeClientTests
         await cancelled.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            Client(new ScriptedHandler(_ => Json(200, "{}"))).GetTaskAsync("task_1", cancelled.Token));
+            Client(new ScriptedHandler(_ => Json(200, "{}"))).GetTaskAsync("task_1", LongAgo, cancelled.Token));
     }
 
     [Fact]
@@ -137,7 +155,7 @@ public sealed class XComputeClientTests
         // xcompute may escape a token's characters (here '/' and '+') in its JSON; the token is still found.
         const string token = "tok/with+slash";
         var reply = await Client(new ScriptedHandler(_ => Json(200, """{"code":200,"data":{"id":"t","status":"failed","error_message":"token tok\/with\u002Bslash was spent","list":["tok/with+slash"]}}""")))
-            .GetTaskAsync("t", default, secret: token);
+            .GetTaskAsync("t", LongAgo, default, secret: token);
 
         Assert.True(reply.Succeeded);
         Assert.Equal("token *** was spent", reply.Data.GetProperty("error_message").GetString());
@@ -201,7 +219,7 @@ public sealed class XComputeClientTests
         });
         var client = Client(handler);
 
-        Assert.Equal(FailureKind.RateLimited, (await client.GetTaskAsync("task_4", default)).Failure!.Kind);
+        Assert.Equal(FailureKind.RateLimited, (await client.GetTaskAsync("task_4", LongAgo, default)).Failure!.Kind);
         var held = (await client.SubmitAssetsAsync(new SubmitAssetsRequest("g", "default", "Video", []), default)).Failure!;
 
         Assert.True(held.HeldBack);
@@ -225,6 +243,7 @@ public sealed class XComputeClientTests
         return new XComputeClient(
             RestService.ForGenerated<IXComputeApi>(http, Extensions.RefitSettings),
             new RequestBudget(Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<RequestBudget>.Instance),
+            Microsoft.Extensions.Options.Options.Create(options),
             new Telemetry.AvatarMetrics(meters),
             TimeProvider.System,
             NullLogger<XComputeClient>.Instance);

@@ -86,9 +86,10 @@ public sealed class SessionSteps(
             }
 
             session.CreateTaskId = taskId;
+            session.TaskPostedAt = schedule.Now;
         }
 
-        var reply = await xcompute.GetTaskAsync(session.CreateTaskId, cancellationToken);
+        var reply = await xcompute.GetTaskAsync(session.CreateTaskId, TaskAge(session), cancellationToken);
         if (!reply.Succeeded)
         {
             return RetryOrFailCreation(session, reply.Failure);
@@ -174,6 +175,7 @@ public sealed class SessionSteps(
         {
             // Step 2 answered with a task: poll it for the group rather than spending the token again.
             session.VerificationTaskId = taskId;
+            session.TaskPostedAt = schedule.Now;
             session.Schedule.PollAttempts = 0;
             return RetryUntilExpired(session);
         }
@@ -185,7 +187,7 @@ public sealed class SessionSteps(
     {
         // The token is only wanted here to be redacted from the answer.
         var token = session.BytedToken is { } stored && tokens.TryUnprotect(session.Id, stored, out var opened, out _) ? opened : null;
-        var reply = await xcompute.GetTaskAsync(session.VerificationTaskId!, cancellationToken, token);
+        var reply = await xcompute.GetTaskAsync(session.VerificationTaskId!, TaskAge(session), cancellationToken, token);
         if (!reply.Succeeded)
         {
             return reply.Failure.IsTransient
@@ -201,6 +203,9 @@ public sealed class SessionSteps(
         var task = TaskSnapshot.From(reply.Data);
         return task.IsFinished ? EndVerificationTask(session, task) : RetryUntilExpired(session);
     }
+
+    /// <summary>How long ago the POST that returned the polled task was answered (rows stored before it was kept: since the command).</summary>
+    private TimeSpan TaskAge(AvatarSession session) => schedule.Now - (session.TaskPostedAt ?? session.CreatedAt);
 
     private AvatarAuthFailed EndVerificationTask(AvatarSession session, TaskSnapshot task) =>
         VerificationSignals.Classify(task.ErrorCode, task.ErrorMessage) switch

@@ -97,7 +97,7 @@ public sealed class SubmissionSteps(
 
     private async Task<object?> PollAsync(AvatarSubmission submission, CancellationToken cancellationToken)
     {
-        var reply = await xcompute.GetTaskAsync(submission.TaskId!, cancellationToken);
+        var reply = await xcompute.GetTaskAsync(submission.TaskId!, schedule.Now - (submission.SubmittedAt ?? submission.CreatedAt), cancellationToken);
         if (reply.Succeeded)
         {
             return Apply(submission, TaskSnapshot.From(reply.Data));

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Avatar.Worker.Telemetry;
+using Microsoft.Extensions.Options;
 using Refit;
 
 namespace Avatar.Worker.XCompute;
@@ -11,7 +12,8 @@ namespace Avatar.Worker.XCompute;
 /// Calls xcompute and turns every answer, including transport failures, into an <see cref="XComputeReply"/>.
 /// It never retries: whether and when to try again is the workflow's decision, kept in the database.
 /// </summary>
-public sealed class XComputeClient(IXComputeApi api, RequestBudget budget, AvatarMetrics metrics, TimeProvider clock, ILogger<XComputeClient> logger)
+public sealed class XComputeClient(
+    IXComputeApi api, RequestBudget budget, IOptions<XComputeOptions> options, AvatarMetrics metrics, TimeProvider clock, ILogger<XComputeClient> logger)
 {
     private const int MaxMessageLength = 300;
 
@@ -27,9 +29,19 @@ public sealed class XComputeClient(IXComputeApi api, RequestBudget budget, Avata
     public Task<XComputeReply> SubmitAssetsAsync(SubmitAssetsRequest request, CancellationToken cancellationToken) =>
         SendAsync("submit-assets", ct => api.SubmitAssetsAsync(request, ct), cancellationToken);
 
-    /// <summary>Reads a task; <paramref name="secret"/> (a byted token the task may quote) is redacted from the answer.</summary>
-    public Task<XComputeReply> GetTaskAsync(string taskId, CancellationToken cancellationToken, string? secret = null) =>
-        SendAsync("get-task", ct => api.GetTaskAsync(taskId, ct), cancellationToken, secret);
+    /// <summary>
+    /// Reads a task that a POST answered <paramref name="age"/> ago; <paramref name="secret"/> (a byted token the task may
+    /// quote) is redacted from the answer. A 404 within <see cref="XComputeOptions.NewTaskGrace"/> of the POST is
+    /// <see cref="FailureKind.NotFoundYet"/>: xcompute's reads are eventually consistent, and a task it just returned
+    /// is not taken as gone.
+    /// </summary>
+    public async Task<XComputeReply> GetTaskAsync(string taskId, TimeSpan age, CancellationToken cancellationToken, string? secret = null)
+    {
+        var reply = await SendAsync("get-task", ct => api.GetTaskAsync(taskId, ct), cancellationToken, secret);
+        return reply is { Succeeded: false, Failure.Kind: FailureKind.NotFound } && age < options.Value.NewTaskGrace
+            ? XComputeReply.Failed(reply.Failure with { Kind = FailureKind.NotFoundYet })
+            : reply;
+    }
 
     /// <summary>
     /// Sends one call, once the <see cref="RequestBudget"/> gives it its turn: the wait comes before the call's own

@@ -14,6 +14,12 @@ public enum FailureKind
     /// <summary>HTTP 404.</summary>
     NotFound,
 
+    /// <summary>
+    /// HTTP 404 on a task younger than <see cref="XComputeOptions.NewTaskGrace"/>: the gateway's reads may not show it
+    /// yet, so it is not taken as gone.
+    /// </summary>
+    NotFoundYet,
+
     /// <summary>HTTP 429; the request was not taken.</summary>
     RateLimited,
 
@@ -43,7 +49,7 @@ public sealed record XComputeFailure(FailureKind Kind, int? StatusCode, string? 
     public bool HeldBack { get; init; }
 
     /// <summary>Worth trying again later.</summary>
-    public bool IsTransient => CertainlyNotTaken || Kind is FailureKind.ServerError or FailureKind.NoResponse;
+    public bool IsTransient => CertainlyNotTaken || Kind is FailureKind.ServerError or FailureKind.NoResponse or FailureKind.NotFoundYet;
 
     public override string ToString() =>
         $"{Kind}{(StatusCode is { } status ? $" (HTTP {status})" : "")}{(Code is null ? "" : $" {Code}")}: {Message}";

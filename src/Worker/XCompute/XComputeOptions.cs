@@ -43,4 +43,11 @@ public sealed class XComputeOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan MaxPause { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a task that a successful POST returned is taken as too young to be gone: a 404 on it until then is
+    /// retried with the normal backoff. xcompute is a distributed gateway whose reads may lag its writes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:30:00")]
+    public TimeSpan NewTaskGrace { get; set; } = TimeSpan.FromSeconds(60);
 }

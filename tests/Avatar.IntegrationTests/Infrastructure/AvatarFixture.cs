@@ -51,6 +51,7 @@ public sealed class AvatarFixture : IAsyncLifetime
     {
         var settings = Harness.WorkerSettings(Services, ConnectionString, Simulator.BaseAddress, apiKey);
         settings["XCompute:RequestTimeout"] = "00:00:03";
+        settings["XCompute:NewTaskGrace"] = "00:00:03";
         settings["Avatar:ReviewTimeout"] = "00:00:15";
         settings["Avatar:Polling:InitialDelay"] = "00:00:00.300";
         settings["Avatar:Polling:MaxDelay"] = "00:00:01";
