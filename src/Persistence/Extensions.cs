@@ -37,6 +37,10 @@ public static class Extensions
             // A failing command surfaces as an exception where it is handled (and logged once there); at Error level EF
             // would also report expected outcomes, such as the unique-key race between two copies of one command.
             options.ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug)));
+
+            // EF Core interceptors registered as services join every context: none in production; the race tests'
+            // pause point in the save.
+            options.AddInterceptors(provider.GetServices<IInterceptor>());
         });
 
         services.AddHostedService<DatabaseMigrator>();

@@ -17,7 +17,7 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
     private static readonly Uri PublicBaseUrl = new("https://avatar.example");
     private static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
-    private static readonly Dictionary<string, string> Receiver = new()
+    internal static readonly Dictionary<string, string> Receiver = new()
     {
         ["Avatar:Callback:PublicBaseUrl"] = PublicBaseUrl.ToString(),
         ["Avatar:Callback:SigningKey"] = SigningKey,
@@ -94,7 +94,7 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
         .Sum(c => c.Value);
 
     /// <summary>What a browser's request looks like once the proxy in front of the worker passed it on.</summary>
-    private static async Task<HttpResponseMessage> FollowAsync(WorkerInstance worker, Uri link, bool https = true)
+    internal static async Task<HttpResponseMessage> FollowAsync(WorkerInstance worker, Uri link, bool https = true)
     {
         using var proxy = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.BaseAddress, link.PathAndQuery));

@@ -22,10 +22,15 @@ public sealed class WorkerInstance : IAsyncDisposable
     /// <summary>Every line this instance logged: Debug and up from the worker's own code, Information and up from the rest.</summary>
     public LogCapture Logs { get; }
 
-    /// <summary>Starts an instance; its log lines also go to <paramref name="shared"/>, which several instances may share.</summary>
-    public static async Task<WorkerInstance> StartAsync(IReadOnlyDictionary<string, string> settings, LogCapture? shared = null)
+    /// <summary>
+    /// Starts an instance; its log lines also go to <paramref name="shared"/>, which several instances may share.
+    /// <paramref name="services"/> adds services of the test's own, such as a <see cref="SavePause"/>.
+    /// </summary>
+    public static async Task<WorkerInstance> StartAsync(
+        IReadOnlyDictionary<string, string> settings, LogCapture? shared = null, Action<IServiceCollection>? services = null)
     {
         var builder = WorkerHost.CreateBuilder([.. settings.Select(s => $"--{s.Key}={s.Value}")]);
+        services?.Invoke(builder.Services);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         var logs = new LogCapture();

@@ -56,11 +56,11 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
 
         if (failedWith is not null)
         {
-            await context.SaveAndPublishAsync(db, steps.EndWithFailedPage(session, failedWith), logger);
+            await context.SaveAndPublishAsync(db, session, steps.EndWithFailedPage(session, failedWith), logger);
             return;
         }
 
         var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, outcome, logger);
+        await context.SaveAndPublishAsync(db, session, outcome, logger);
     }
 }

@@ -14,13 +14,13 @@ internal static class ConsumeContextExtensions
     /// event leaves only after the consumer succeeds; if the process dies in between, the redelivered message publishes
     /// it again from the row (<see cref="IScheduled.Outcome"/>).
     /// </summary>
-    public static async Task SaveAndPublishAsync(this ConsumeContext context, AvatarDbContext db, object? outcome, ILogger logger)
+    public static async Task SaveAndPublishAsync(this ConsumeContext context, AvatarDbContext db, IScheduled row, object? outcome, ILogger logger)
     {
         if (!await db.TrySaveAsync(context.CancellationToken))
         {
             // Someone else wrote the row since we read it (another instance after our lease ran out, an operator's
-            // abandon): their result stands, ours is dropped, and so is its event.
-            logger.LogWarning("The row changed while this step worked on it; discarding this step's result");
+            // abandon, a command or the H5 callback): their result stands, ours is dropped, and so is its event.
+            logger.LogWarning("Flow {FlowId} changed while this step worked on it; discarding this step's result", row.Id);
             return;
         }
 

@@ -3,6 +3,7 @@ using Avatar.Persistence;
 using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Consumers;
@@ -17,16 +18,7 @@ public sealed class CreateAvatarSessionConsumer(
         var fingerprint = CommandFingerprint.Of(command);
         if (await db.Sessions.FindAsync([command.SessionId], context.CancellationToken) is { } existing)
         {
-            if (!CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
-            {
-                logger.LogWarning("Rejected CreateAvatarSession {SessionId}: the id was already used by a different command", command.SessionId);
-                await context.RefuseAsync(
-                    nameof(CreateAvatarSession), command.SessionId, AvatarErrorCodes.IdReused, "sessionId was used by a different command; every session needs a new sessionId");
-                return;
-            }
-
-            logger.LogInformation("Session {SessionId} already exists ({State}); not creating it again", existing.Id, existing.State);
-            await context.PublishOutcomeAsync(existing.Outcome);
+            await RepeatOrRefuseAsync(context, existing, fingerprint);
             return;
         }
 
@@ -44,11 +36,31 @@ public sealed class CreateAvatarSessionConsumer(
         db.Sessions.Add(session);
         if (!await db.TryInsertAsync(context.CancellationToken))
         {
-            logger.LogInformation("Session {SessionId} is already being created by another consumer", command.SessionId);
+            // Another command with this id was inserted since the lookup above: a copy of this one, or a reuse.
+            db.ChangeTracker.Clear();
+            await RepeatOrRefuseAsync(context, await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == command.SessionId, context.CancellationToken), fingerprint);
             return;
         }
 
         var outcome = await steps.AdvanceAsync(session, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, outcome, logger);
+        await context.SaveAndPublishAsync(db, session, outcome, logger);
+    }
+
+    /// <summary>
+    /// A command for a session already stored: a copy of the one that created it repeats its outcome (nothing while it is
+    /// still being created: that command's own consumer or poll publishes it); any other command is refused.
+    /// </summary>
+    private async Task RepeatOrRefuseAsync(ConsumeContext<CreateAvatarSession> context, AvatarSession existing, string fingerprint)
+    {
+        if (!CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
+        {
+            logger.LogWarning("Refused CreateAvatarSession {SessionId}: the id was already used by a different command", existing.Id);
+            await context.RefuseAsync(
+                nameof(CreateAvatarSession), existing.Id, AvatarErrorCodes.IdReused, "sessionId was used by a different command; every session needs a new sessionId");
+            return;
+        }
+
+        logger.LogInformation("Session {SessionId} already exists ({State}); not creating it again", existing.Id, existing.State);
+        await context.PublishOutcomeAsync(existing.Outcome);
     }
 }

@@ -61,7 +61,7 @@ public sealed class SubmitAvatarAssetsConsumer(
         }
 
         var outcome = await steps.SubmitAsync(submission, context.CancellationToken);
-        await context.SaveAndPublishAsync(db, outcome, logger);
+        await context.SaveAndPublishAsync(db, submission, outcome, logger);
     }
 
     private const string ReusedId = "submissionId was used by a different command; every submission needs a new submissionId";

@@ -37,7 +37,7 @@ internal static class PollHold
     public static async Task CompletePollAsync<TRow>(this ConsumeContext context, AvatarDbContext db, TRow row, object? outcome, ILogger logger)
         where TRow : class, IScheduled
     {
-        await context.SaveAndPublishAsync(db, outcome, logger);
+        await context.SaveAndPublishAsync(db, row, outcome, logger);
         context.GetServiceOrCreateInstance<AvatarMetrics>().Polled(db.TableName<TRow>(), row.Schedule.IsFinished ? "ended" : "waiting");
     }
 }

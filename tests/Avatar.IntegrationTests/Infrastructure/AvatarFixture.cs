@@ -75,7 +75,8 @@ public sealed class AvatarFixture : IAsyncLifetime
     /// Runs <paramref name="scenario"/> with a fresh worker, alone in this process. Metrics need that: OpenTelemetry
     /// listens to meters by name across the process, so two instances in one process would report each other's.
     /// </summary>
-    public async Task WithWorkerAsync(IReadOnlyDictionary<string, string> overrides, Func<WorkerInstance, Task> scenario)
+    public async Task WithWorkerAsync(
+        IReadOnlyDictionary<string, string> overrides, Func<WorkerInstance, Task> scenario, Action<IServiceCollection>? services = null)
     {
         await Worker!.DisposeAsync();
         Worker = null;
@@ -87,7 +88,7 @@ public sealed class AvatarFixture : IAsyncLifetime
                 settings[key] = value;
             }
 
-            await using var special = await WorkerInstance.StartAsync(settings, Logs);
+            await using var special = await WorkerInstance.StartAsync(settings, Logs, services);
             await scenario(special);
         }
         finally
