@@ -14,7 +14,7 @@ const service = process.env.AVATAR_CALLER ?? 'node-example';
 const callbackUrl = process.env.AVATAR_CALLBACK_URL ?? 'https://caller.example/avatar/done';
 const timeoutMs = Number(process.env.AVATAR_TIMEOUT_SECONDS ?? 180) * 1000;
 
-const events = ['AvatarSessionCreated', 'AvatarSessionFailed', 'AvatarAuthVerified', 'AvatarAuthFailed', 'AvatarAssetsApproved', 'AvatarAssetsRejected'];
+const events = ['AvatarSessionCreated', 'AvatarSessionFailed', 'AvatarAuthVerified', 'AvatarAuthFailed', 'AvatarAssetsApproved', 'AvatarAssetsRejected', 'AvatarCommandRefused'];
 const exchange = type => `Avatar.Contracts:${type}`;
 
 const connection = await amqp.connect(url);
@@ -33,7 +33,7 @@ await channel.consume(queue, delivery => {
   const envelope = JSON.parse(delivery.content.toString('utf8'));
   const type = envelope.messageType?.[0]?.replace('urn:message:Avatar.Contracts:', '');
   for (const waiter of [...waiting]) {
-    if (waiter.type.includes(type) && waiter.match(envelope.message)) {
+    if (waiter.type.includes(type) && waiter.match(envelope.message, type)) {
       waiting.splice(waiting.indexOf(waiter), 1);
       waiter.resolve({ type, message: envelope.message });
     }
@@ -51,9 +51,8 @@ function waitFor(type, match) {
 }
 
 /** Publishes a command in MassTransit's envelope to its exchange, and waits for the broker's confirm. */
-async function publish(type, message) {
+async function publish(type, message, messageId) {
   await channel.assertExchange(exchange(type), 'fanout', { durable: true });
-  const messageId = randomUUID();
   const envelope = {
     messageId,
     conversationId: randomUUID(),
@@ -72,17 +71,31 @@ async function publish(type, message) {
   await channel.waitForConfirms();
 }
 
+/**
+ * Publishes a command and waits for the first of `outcomes` for its flow (the id in `message[idField]`), or for the
+ * worker's refusal of this very message (AvatarCommandRefused names the refused message's id): a refusal is never an
+ * outcome of the flow.
+ */
+async function send(type, message, idField, outcomes) {
+  const messageId = randomUUID();
+  const answer = waitFor([...outcomes, 'AvatarCommandRefused'],
+    (m, eventType) => eventType === 'AvatarCommandRefused' ? m.messageId === messageId : m[idField] === message[idField]);
+  await publish(type, message, messageId);
+  const result = await answer;
+  if (result.type === 'AvatarCommandRefused') {
+    throw new Error(`${type} refused: ${result.message.errorCode}: ${result.message.reason}`);
+  }
+  return result;
+}
+
 try {
   const sessionId = randomUUID();
-  const created = waitFor(['AvatarSessionCreated', 'AvatarSessionFailed'], m => m.sessionId === sessionId);
-  await publish('CreateAvatarSession', { sessionId, callbackUrl });
-  const session = await created;
+  const session = await send('CreateAvatarSession', { sessionId, callbackUrl }, 'sessionId', ['AvatarSessionCreated', 'AvatarSessionFailed']);
   if (session.type !== 'AvatarSessionCreated') {
     throw new Error(`session failed: ${session.message.errorCode}: ${session.message.reason}`);
   }
   console.log(`session ${sessionId}: H5 link ${session.message.h5Link} (expires ${session.message.expiresAt})`);
 
-  const verifiedOrFailed = waitFor(['AvatarAuthVerified', 'AvatarAuthFailed'], m => m.sessionId === sessionId);
   if (simulated) {
     // The simulator's H5 page: the person passes, and the browser is sent to the callback URL.
     const page = await fetch(`${session.message.h5Link}/complete?outcome=success`, { method: 'POST', redirect: 'manual' });
@@ -93,8 +106,7 @@ try {
     await new Promise(resolve => process.stdin.once('data', resolve));
     process.stdin.pause();
   }
-  await publish('AvatarAuthCompleted', { sessionId });
-  const verification = await verifiedOrFailed;
+  const verification = await send('AvatarAuthCompleted', { sessionId }, 'sessionId', ['AvatarAuthVerified', 'AvatarAuthFailed']);
   if (verification.type !== 'AvatarAuthVerified') {
     throw new Error(`verification failed: ${verification.message.errorCode}: ${verification.message.reason}`);
   }
@@ -102,8 +114,7 @@ try {
   console.log(`verified: group ${groupId}`);
 
   const submissionId = randomUUID();
-  const outcome = waitFor(['AvatarAssetsApproved', 'AvatarAssetsRejected'], m => m.submissionId === submissionId);
-  await publish('SubmitAvatarAssets', {
+  const review = await send('SubmitAvatarAssets', {
     submissionId,
     groupId,
     assets: [
@@ -111,8 +122,7 @@ try {
       { url: 'https://cdn.example/avatars/profile.mp4', name: 'profile' },
     ],
     assetType: 'Video',
-  });
-  const review = await outcome;
+  }, 'submissionId', ['AvatarAssetsApproved', 'AvatarAssetsRejected']);
   if (review.type === 'AvatarAssetsApproved') {
     console.log(`approved: ${review.message.assets.map(a => `${a.name} ${a.assetUrl}`).join(', ')}`);
   } else {
