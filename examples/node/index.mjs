@@ -9,6 +9,9 @@ import { hostname } from 'node:os';
 import amqp from 'amqplib';
 
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672/';
+// The worker takes a command only with the AMQP user-id of the RabbitMQ user that publishes it; RabbitMQ checks that
+// it names this connection's user.
+const user = decodeURIComponent(new URL(url).username || 'guest');
 const simulated = process.env.AVATAR_SIMULATED === 'true';
 const service = process.env.AVATAR_CALLER ?? 'node-example';
 const callbackUrl = process.env.AVATAR_CALLBACK_URL ?? 'https://caller.example/avatar/done';
@@ -67,6 +70,7 @@ async function publish(type, message, messageId) {
     contentType: 'application/vnd.masstransit+json',
     messageId,
     persistent: true,
+    userId: user,
   });
   await channel.waitForConfirms();
 }

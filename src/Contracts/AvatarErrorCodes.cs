@@ -48,7 +48,7 @@ public static class AvatarErrorCodes
     /// <summary>Refused (<see cref="AvatarCommandRefused"/>): the id is taken by a flow started with other content; use a new id.</summary>
     public const string IdReused = "id_reused";
 
-    /// <summary>Refused: no flow has this id.</summary>
+    /// <summary>Refused: no flow of this caller has this id (a flow of another caller is refused the same way, so nothing tells whether it exists).</summary>
     public const string UnknownFlow = "unknown_flow";
 
     /// <summary>Refused: the flow is not ready for this command yet (a completion for a session still being created).</summary>
@@ -56,4 +56,10 @@ public static class AvatarErrorCodes
 
     /// <summary>Refused: the flow ended before it could take this command (a completion for a session whose creation failed).</summary>
     public const string FlowEnded = "flow_ended";
+
+    /// <summary>
+    /// Refused: the command carries no AMQP <c>user-id</c>, so the worker cannot tell which caller sent it (and who owns
+    /// its flow). Publish with <c>user-id</c> set to your RabbitMQ user name; RabbitMQ checks it against the connection.
+    /// </summary>
+    public const string UnidentifiedCaller = "unidentified_caller";
 }

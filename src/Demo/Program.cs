@@ -14,12 +14,24 @@ builder.Services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("Rabbi
 builder.Services.AddMassTransit(x =>
 {
     x.AddConsumer<EventConsumer>();
-    x.UsingRabbitMq((context, cfg) => cfg.ReceiveEndpoint($"avatar-demo-{Guid.NewGuid():N}", e =>
+    x.UsingRabbitMq((context, cfg) =>
     {
-        e.AutoDelete = true;
-        e.Durable = false;
-        e.ConfigureConsumer<EventConsumer>(context);
-    }));
+        // The worker takes a command only with the AMQP user-id of the user that publishes it (RabbitMQ checks it).
+        var user = context.GetRequiredService<Microsoft.Extensions.Options.IOptions<RabbitMqTransportOptions>>().Value.User;
+        cfg.ConfigurePublish(publish => publish.UseExecute(publishing =>
+        {
+            if (publishing.TryGetPayload<RabbitMqSendContext>(out var amqp))
+            {
+                amqp.BasicProperties.UserId = user;
+            }
+        }));
+        cfg.ReceiveEndpoint($"avatar-demo-{Guid.NewGuid():N}", e =>
+        {
+            e.AutoDelete = true;
+            e.Durable = false;
+            e.ConfigureConsumer<EventConsumer>(context);
+        });
+    });
 });
 
 using var host = builder.Build();

@@ -26,6 +26,9 @@ public sealed class AvatarSession : IScheduled
 
     public required string ProjectName { get; init; }
 
+    /// <inheritdoc/>
+    public string? Owner { get; init; }
+
     public SessionState State { get; internal set; }
 
     /// <summary>The step-1 task that carries the H5 link and byted token.</summary>
@@ -91,10 +94,11 @@ public sealed class AvatarSession : IScheduled
         _ => null,
     };
 
-    /// <summary>A new session, about to be created at xcompute (step 1).</summary>
-    public static AvatarSession Open(Guid id, string callbackUrl, string projectName, string fingerprint, DateTimeOffset now) => new()
+    /// <summary>A new session of <paramref name="owner"/>, about to be created at xcompute (step 1).</summary>
+    public static AvatarSession Open(Guid id, string? owner, string callbackUrl, string projectName, string fingerprint, DateTimeOffset now) => new()
     {
         Id = id,
+        Owner = owner,
         CallbackUrl = callbackUrl,
         ProjectName = projectName,
         State = SessionState.Creating,

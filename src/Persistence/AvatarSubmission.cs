@@ -27,6 +27,9 @@ public sealed class AvatarSubmission : IScheduled
 
     public required string ProjectName { get; init; }
 
+    /// <inheritdoc/>
+    public string? Owner { get; init; }
+
     public AvatarAssetType AssetType { get; init; }
 
     public List<SubmittedAsset> Assets { get; init; } = [];
@@ -84,9 +87,10 @@ public sealed class AvatarSubmission : IScheduled
 
     /// <summary>A new submission whose submit (step 3) is about to be sent: the insert records it.</summary>
     public static AvatarSubmission Open(
-        Guid id, string groupId, string projectName, AvatarAssetType assetType, List<SubmittedAsset> assets, string fingerprint, DateTimeOffset now) => new()
+        Guid id, string? owner, string groupId, string projectName, AvatarAssetType assetType, List<SubmittedAsset> assets, string fingerprint, DateTimeOffset now) => new()
     {
         Id = id,
+        Owner = owner,
         GroupId = groupId,
         ProjectName = projectName,
         AssetType = assetType,

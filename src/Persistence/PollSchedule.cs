@@ -106,6 +106,13 @@ public interface IScheduled
 
     PollSchedule Schedule { get; }
 
+    /// <summary>
+    /// The caller whose command opened the flow: the RabbitMQ user that published it (AMQP <c>user-id</c>, which the
+    /// broker checks). Only the owner acts on the flow. Null for rows stored before owners were kept, and when the
+    /// worker accepts commands without a <c>user-id</c>: any caller may act on those.
+    /// </summary>
+    string? Owner { get; }
+
     DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>
@@ -115,6 +122,15 @@ public interface IScheduled
     /// leave it alone; the lease token guards those.
     /// </summary>
     int Version { get; }
+}
+
+public static class Owners
+{
+    /// <summary>The longest owner a row stores: an AMQP <c>user-id</c> is a short string, at most 255 bytes.</summary>
+    public const int MaxLength = 255;
+
+    /// <summary>Whether <paramref name="caller"/> may act on a flow or group of <paramref name="owner"/>.</summary>
+    public static bool Permits(string? owner, string? caller) => owner is null || owner == caller;
 }
 
 /// <summary>A row claimed by a dispatcher: whoever presents <see cref="LeaseToken"/> may work on it.</summary>

@@ -144,7 +144,7 @@ public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixtu
         var envelope = $$"""
             {"messageId":"{{Guid.NewGuid()}}","messageType":["urn:message:Avatar.Contracts:{{messageType}}"],"message":{{message}}}
             """;
-        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true };
+        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true, UserId = Fixture.Services.AmqpUser };
         await channel.BasicPublishAsync("", $"{queue}_error", mandatory: true, properties, Encoding.UTF8.GetBytes(envelope));
     }
 

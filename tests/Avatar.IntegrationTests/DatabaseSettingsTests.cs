@@ -20,7 +20,7 @@ public sealed class DatabaseSettingsTests(AvatarFixture fixture) : AvatarTest(fi
             var groupId = $"unknown-{Guid.NewGuid():N}";
             for (var i = 0; i < 10; i++)
             {
-                Assert.False(await VerifiedGroup.IsKnownAsync(db, groupId, CancellationToken.None));
+                Assert.Null(await VerifiedGroup.FindAsync(db, groupId, CancellationToken.None));
             }
 
             var prepared = await db.Database.SqlQuery<string>($"""SELECT statement AS "Value" FROM pg_prepared_statements""").ToListAsync();

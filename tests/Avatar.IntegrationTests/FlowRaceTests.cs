@@ -70,7 +70,7 @@ public sealed class FlowRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
         await using (var setup = Fixture.Db())
         {
             var now = DateTimeOffset.UtcNow;
-            var session = AvatarSession.Open(id, CallbackFor(id), "default", "f", now);
+            var session = AvatarSession.Open(id, null, CallbackFor(id), "default", "f", now);
             session.LinkReady("https://h5.example/x", "v1:sealed", now.AddMinutes(2));
             session.Schedule.LeaseToken = Guid.NewGuid();
             session.Schedule.NextPollAt = now.AddMinutes(3);

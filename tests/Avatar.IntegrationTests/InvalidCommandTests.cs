@@ -86,7 +86,7 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
 
         var rejected = await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
         Assert.Equal(AvatarErrorCodes.InvalidRequest, rejected.ErrorCode);
-        Assert.Equal("groupId is not a group this worker verified; verify the person with CreateAvatarSession first", rejected.Reason);
+        Assert.Equal("groupId is not a group this worker verified for you; verify the person with CreateAvatarSession first", rejected.Reason);
         Assert.Equal(submitsBefore, (await Simulator.StatsAsync()).CountStartingWith("submit:"));
         Assert.Null(await FindAsync<Avatar.Persistence.AvatarSubmission>(command.SubmissionId));
     }
@@ -109,7 +109,7 @@ public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixt
         // Known to the worker (say, xcompute dropped it since), unknown to xcompute: xcompute's refusal is the answer.
         await using (var db = Fixture.Db())
         {
-            await Avatar.Persistence.VerifiedGroup.RecordAsync(db, "group-that-does-not-exist", Guid.NewGuid(), default);
+            await Avatar.Persistence.VerifiedGroup.RecordAsync(db, "group-that-does-not-exist", Guid.NewGuid(), owner: null, default);
         }
 
         var command = Submission("group-that-does-not-exist", "front");

@@ -125,13 +125,16 @@ public sealed class WireFormatTests(AvatarFixture fixture) : AvatarTest(fixture)
         return await connection.CreateChannelAsync();
     }
 
-    /// <summary>What a publisher without MassTransit sends: the message type's exchange, the envelope, the message.</summary>
-    private static async Task PublishAsync(IChannel channel, string messageType, string message)
+    /// <summary>
+    /// What a publisher without MassTransit sends: the message type's exchange, the envelope, the message, and its
+    /// RabbitMQ user as the AMQP <c>user-id</c>.
+    /// </summary>
+    private async Task PublishAsync(IChannel channel, string messageType, string message)
     {
         var envelope = $$"""
             {"messageId":"{{Guid.NewGuid()}}","messageType":["urn:message:Avatar.Contracts:{{messageType}}"],"message":{{message}}}
             """;
-        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true };
+        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true, UserId = Fixture.Services.AmqpUser };
         await channel.BasicPublishAsync($"Avatar.Contracts:{messageType}", "", mandatory: false, properties, Encoding.UTF8.GetBytes(envelope));
     }
 

@@ -59,8 +59,19 @@ public static class Harness
         return host;
     }
 
-    /// <summary>The run's broker: one node, or a cluster's nodes.</summary>
-    public static void ConfigureHost(IRabbitMqBusFactoryConfigurator cfg, Services services) =>
+    /// <summary>
+    /// The run's broker: one node, or a cluster's nodes. Every message the bus publishes carries its user as the AMQP
+    /// <c>user-id</c>, as the worker requires of a caller's commands.
+    /// </summary>
+    public static void ConfigureHost(IRabbitMqBusFactoryConfigurator cfg, Services services)
+    {
+        cfg.ConfigurePublish(publish => publish.UseExecute(context =>
+        {
+            if (context.TryGetPayload<RabbitMqSendContext>(out var amqp))
+            {
+                amqp.BasicProperties.UserId = services.AmqpUser;
+            }
+        }));
         cfg.Host(services.AmqpHost, (ushort)services.AmqpPort, services.AmqpVirtualHost, h =>
         {
             h.Username(services.AmqpUser);
@@ -76,6 +87,7 @@ public static class Harness
                 });
             }
         });
+    }
 
     /// <summary>The run's broker as settings of the <c>RabbitMq</c> section, for a process started with them.</summary>
     public static Dictionary<string, string> BrokerSettings(Services services) => new()

@@ -15,7 +15,7 @@ public sealed class FlowLifecycleTests
     [Fact]
     public void A_session_goes_from_creating_to_verified_and_each_step_returns_its_event()
     {
-        var session = AvatarSession.Open(Guid.NewGuid(), "https://caller.example/cb", "p", "f", Now);
+        var session = AvatarSession.Open(Guid.NewGuid(), "caller-a", "https://caller.example/cb", "p", "f", Now);
         var created = session.LinkReady("https://h5.example/x", "v1:sealed", Now.AddMinutes(10));
         Assert.Equal(new AvatarSessionCreated(session.Id, "https://h5.example/x", Now.AddMinutes(10)), created);
         AssertSame(created, session.Outcome);
@@ -34,7 +34,7 @@ public sealed class FlowLifecycleTests
     [Fact]
     public void An_ended_session_takes_no_other_ending()
     {
-        var session = AvatarSession.Open(Guid.NewGuid(), "https://caller.example/cb", "p", "f", Now);
+        var session = AvatarSession.Open(Guid.NewGuid(), "caller-a", "https://caller.example/cb", "p", "f", Now);
         session.LinkReady("https://h5.example/x", "v1:sealed", Now.AddMinutes(10));
         session.StartVerification();
         var verified = session.Verify("group-1");
@@ -48,7 +48,7 @@ public sealed class FlowLifecycleTests
     [Fact]
     public void A_session_still_being_created_cannot_be_verified_and_an_expired_one_cannot_be_reopened()
     {
-        var session = AvatarSession.Open(Guid.NewGuid(), "https://caller.example/cb", "p", "f", Now);
+        var session = AvatarSession.Open(Guid.NewGuid(), "caller-a", "https://caller.example/cb", "p", "f", Now);
         Assert.Throws<InvalidTransitionException>(() => session.StartVerification());
         Assert.Throws<InvalidTransitionException>(() => session.Verify("group-1"));
 
@@ -61,10 +61,10 @@ public sealed class FlowLifecycleTests
     [Fact]
     public void Abandoning_ends_the_step_under_way_with_its_own_failure_event()
     {
-        var creating = AvatarSession.Open(Guid.NewGuid(), "https://caller.example/cb", "p", "f", Now);
+        var creating = AvatarSession.Open(Guid.NewGuid(), "caller-a", "https://caller.example/cb", "p", "f", Now);
         Assert.IsType<AvatarSessionFailed>(creating.Abandon("operator"));
 
-        var awaiting = AvatarSession.Open(Guid.NewGuid(), "https://caller.example/cb", "p", "f", Now);
+        var awaiting = AvatarSession.Open(Guid.NewGuid(), "caller-a", "https://caller.example/cb", "p", "f", Now);
         awaiting.LinkReady("https://h5.example/x", "v1:sealed", Now.AddMinutes(10));
         var failed = Assert.IsType<AvatarAuthFailed>(awaiting.Abandon("operator"));
         Assert.Equal(AvatarErrorCodes.Abandoned, failed.ErrorCode);
@@ -73,7 +73,7 @@ public sealed class FlowLifecycleTests
     [Fact]
     public void A_reason_longer_than_its_column_is_cut_in_the_event_as_in_the_row()
     {
-        var session = AvatarSession.Open(Guid.NewGuid(), "https://caller.example/cb", "p", "f", Now);
+        var session = AvatarSession.Open(Guid.NewGuid(), "caller-a", "https://caller.example/cb", "p", "f", Now);
         var failed = session.FailCreation(AvatarErrorCodes.UpstreamError, new string('x', 5000));
         Assert.Equal(FlowColumns.ErrorReason, failed.Reason.Length);
         AssertSame(failed, session.Outcome);
@@ -115,7 +115,7 @@ public sealed class FlowLifecycleTests
     }
 
     private static AvatarSubmission Submission() =>
-        AvatarSubmission.Open(Guid.NewGuid(), "group-1", "p", AvatarAssetType.Image, [new SubmittedAsset { Url = "https://a.example/1.jpg", Name = "front" }], "f", Now);
+        AvatarSubmission.Open(Guid.NewGuid(), "caller-a", "group-1", "p", AvatarAssetType.Image, [new SubmittedAsset { Url = "https://a.example/1.jpg", Name = "front" }], "f", Now);
 
     private static ReviewedAsset Asset(string status = "approved") =>
         new() { AssetId = "asset-1", AssetUrl = "asset://1", Name = "front", Status = status };

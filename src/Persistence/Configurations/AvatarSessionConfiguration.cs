@@ -12,6 +12,7 @@ internal sealed class AvatarSessionConfiguration : IEntityTypeConfiguration<Avat
         builder.Property(x => x.Id).ValueGeneratedNever();
         builder.Property(x => x.CallbackUrl).HasMaxLength(2048);
         builder.Property(x => x.ProjectName).HasMaxLength(128);
+        builder.Property(x => x.Owner).HasMaxLength(Owners.MaxLength);
         builder.Property(x => x.State).HasConversion<string>().HasMaxLength(32);
         builder.Property(x => x.CreateTaskId).HasMaxLength(256);
         builder.Property(x => x.H5Link).HasMaxLength(FlowColumns.Link);

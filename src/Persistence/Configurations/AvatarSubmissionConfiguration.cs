@@ -12,6 +12,7 @@ internal sealed class AvatarSubmissionConfiguration : IEntityTypeConfiguration<A
         builder.Property(x => x.Id).ValueGeneratedNever();
         builder.Property(x => x.GroupId).HasMaxLength(FlowColumns.GroupId);
         builder.Property(x => x.ProjectName).HasMaxLength(128);
+        builder.Property(x => x.Owner).HasMaxLength(Owners.MaxLength);
         builder.Property(x => x.AssetType).HasConversion<string>().HasMaxLength(16);
         builder.Property(x => x.State).HasConversion<string>().HasMaxLength(32);
         builder.Property(x => x.TaskId).HasMaxLength(256);

@@ -71,6 +71,10 @@ namespace Avatar.Persistence.Migrations
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)");
 
+                    b.Property<string>("Owner")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
                     b.Property<string>("ProjectName")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -166,6 +170,10 @@ namespace Avatar.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
 
                     b.Property<int?>("Progress")
                         .HasColumnType("integer");
@@ -300,6 +308,10 @@ namespace Avatar.Persistence.Migrations
                     b.Property<string>("GroupId")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
 
                     b.Property<Guid>("SessionId")
                         .HasColumnType("uuid");

@@ -1,6 +1,7 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
 using Avatar.Worker.Callback;
+using Avatar.Worker.Messaging;
 using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
@@ -11,15 +12,25 @@ namespace Avatar.Worker.Consumers;
 public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps steps, Schedule schedule, ILogger<AvatarAuthCompletedConsumer> logger)
     : IConsumer<AvatarAuthCompleted>, IConsumer<H5CallbackReceived>
 {
-    public Task Consume(ConsumeContext<AvatarAuthCompleted> context) => CompleteAsync(context, context.Message.SessionId, failedWith: null);
+    public Task Consume(ConsumeContext<AvatarAuthCompleted> context) =>
+        CompleteAsync(context, context.Message.SessionId, failedWith: null, Callers.Of(context));
 
-    /// <summary>The worker's own callback receiver saw the person come back: exactly as <see cref="AvatarAuthCompleted"/>, or a failure.</summary>
+    /// <summary>
+    /// The worker's own callback receiver saw the person come back: exactly as <see cref="AvatarAuthCompleted"/> from the
+    /// session's owner, or a failure.
+    /// </summary>
     public Task Consume(ConsumeContext<H5CallbackReceived> context) =>
-        CompleteAsync(context, context.Message.SessionId, context.Message.Passed ? null : context.Message.ResultCode);
+        CompleteAsync(context, context.Message.SessionId, context.Message.Passed ? null : context.Message.ResultCode, caller: null, fromReceiver: true);
 
-    private async Task CompleteAsync(ConsumeContext context, Guid sessionId, string? failedWith)
+    private async Task CompleteAsync(ConsumeContext context, Guid sessionId, string? failedWith, string? caller, bool fromReceiver = false)
     {
         var session = await db.Sessions.FindAsync([sessionId], context.CancellationToken);
+        if (session is not null && !fromReceiver && !Owners.Permits(session.Owner, caller))
+        {
+            // Another caller's session is refused as unknown, in the same words: nothing tells it exists.
+            session = null;
+        }
+
         // A completion that does not fit the session is refused; the session, if any, ends in its own outcome.
         (string Code, string Reason)? refusal = session?.State switch
         {

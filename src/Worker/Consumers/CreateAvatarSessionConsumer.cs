@@ -1,5 +1,6 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Messaging;
 using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
@@ -16,9 +17,10 @@ public sealed class CreateAvatarSessionConsumer(
     {
         var command = context.Message;
         var fingerprint = CommandFingerprint.Of(command);
+        var caller = Callers.Of(context);
         if (await db.Sessions.FindAsync([command.SessionId], context.CancellationToken) is { } existing)
         {
-            await RepeatOrRefuseAsync(context, existing, fingerprint);
+            await RepeatOrRefuseAsync(context, existing, fingerprint, caller);
             return;
         }
 
@@ -31,14 +33,14 @@ public sealed class CreateAvatarSessionConsumer(
 
         await schedule.SyncAsync(context.CancellationToken);
         var session = AvatarSession.Open(
-            command.SessionId, command.CallbackUrl, command.ProjectName ?? options.Value.DefaultProjectName, fingerprint, schedule.Now);
+            command.SessionId, caller, command.CallbackUrl, command.ProjectName ?? options.Value.DefaultProjectName, fingerprint, schedule.Now);
         schedule.Claim(session, schedule.Now + options.Value.CreateTimeout);
         db.Sessions.Add(session);
         if (!await db.TryInsertAsync(context.CancellationToken))
         {
             // Another command with this id was inserted since the lookup above: a copy of this one, or a reuse.
             db.ChangeTracker.Clear();
-            await RepeatOrRefuseAsync(context, await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == command.SessionId, context.CancellationToken), fingerprint);
+            await RepeatOrRefuseAsync(context, await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == command.SessionId, context.CancellationToken), fingerprint, caller);
             return;
         }
 
@@ -47,12 +49,13 @@ public sealed class CreateAvatarSessionConsumer(
     }
 
     /// <summary>
-    /// A command for a session already stored: a copy of the one that created it repeats its outcome (nothing while it is
-    /// still being created: that command's own consumer or poll publishes it); any other command is refused.
+    /// A command for a session already stored: a copy of the one that created it, from the same caller, repeats its
+    /// outcome (nothing while it is still being created: that command's own consumer or poll publishes it); any other
+    /// command is refused.
     /// </summary>
-    private async Task RepeatOrRefuseAsync(ConsumeContext<CreateAvatarSession> context, AvatarSession existing, string fingerprint)
+    private async Task RepeatOrRefuseAsync(ConsumeContext<CreateAvatarSession> context, AvatarSession existing, string fingerprint, string? caller)
     {
-        if (!CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
+        if (!Owners.Permits(existing.Owner, caller) || !CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
         {
             logger.LogWarning("Refused CreateAvatarSession {SessionId}: the id was already used by a different command", existing.Id);
             await context.RefuseAsync(

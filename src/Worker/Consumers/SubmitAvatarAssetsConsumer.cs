@@ -1,5 +1,6 @@
 using Avatar.Contracts;
 using Avatar.Persistence;
+using Avatar.Worker.Messaging;
 using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using MassTransit;
@@ -21,9 +22,12 @@ public sealed class SubmitAvatarAssetsConsumer(
             return;
         }
 
-        if (!options.Value.AcceptUnknownGroups && !await VerifiedGroup.IsKnownAsync(db, command.GroupId, context.CancellationToken))
+        // A group another caller verified is rejected in the very words of an unknown one: nothing tells it exists.
+        var caller = Callers.Of(context);
+        var group = await VerifiedGroup.FindAsync(db, command.GroupId, context.CancellationToken);
+        if (group is null ? !options.Value.AcceptUnknownGroups : !options.Value.Callers.MaySubmitTo(group.Owner, caller))
         {
-            await RejectAsync(context, "groupId is not a group this worker verified; verify the person with CreateAvatarSession first");
+            await RejectAsync(context, "groupId is not a group this worker verified for you; verify the person with CreateAvatarSession first");
             return;
         }
 
@@ -33,6 +37,7 @@ public sealed class SubmitAvatarAssetsConsumer(
         // The insert itself records that step 3 is about to be sent (see SubmissionSteps.SubmitAsync).
         var submission = AvatarSubmission.Open(
             command.SubmissionId,
+            caller,
             command.GroupId,
             command.ProjectName ?? options.Value.DefaultProjectName,
             command.AssetType,
@@ -48,7 +53,7 @@ public sealed class SubmitAvatarAssetsConsumer(
         {
             db.ChangeTracker.Clear();
             var existing = await db.Submissions.AsNoTracking().SingleAsync(s => s.Id == command.SubmissionId, context.CancellationToken);
-            if (!CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
+            if (!Owners.Permits(existing.Owner, caller) || !CommandFingerprint.Matches(existing.CommandFingerprint, fingerprint))
             {
                 await RejectAsync(context, ReusedId);
                 return;

@@ -64,6 +64,7 @@ public static class Extensions
                 Broker.ApplyQueueType(endpoint, context.GetRequiredService<IOptions<BrokerOptions>>().Value);
                 CommandSizeLimit.Apply(endpoint, context);
                 DeliveryPolicy.Apply(endpoint, context);
+                Callers.Apply(endpoint, context);
             });
             x.AddConsumer<CreateAvatarSessionConsumer>();
             x.AddConsumer<AvatarAuthCompletedConsumer>();

@@ -230,7 +230,7 @@ public sealed class SessionSteps(
     {
         // Recorded before the session's own save: a group known as verified whose event is not out yet is harmless,
         // and recording it again is a no-op.
-        await VerifiedGroup.RecordAsync(db, groupId, session.Id, cancellationToken);
+        await VerifiedGroup.RecordAsync(db, groupId, session.Id, session.Owner, cancellationToken);
         var verified = session.Verify(groupId);
         schedule.Finish(session);
         logger.LogInformation("Session {SessionId} verified with group {GroupId}", session.Id, groupId);

@@ -35,6 +35,8 @@ public sealed class WorkflowOptions
     /// </summary>
     public bool AcceptUnknownGroups { get; set; }
 
+    public Messaging.CallerOptions Callers { get; set; } = new();
+
     public Scheduling.PollingOptions Polling { get; set; } = new();
 
     public Scheduling.RetentionOptions Retention { get; set; } = new();
