@@ -66,6 +66,8 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
             ("later expiry", With(link, "exp", (long.Parse(query["exp"]!, System.Globalization.CultureInfo.InvariantCulture) + 3600).ToString(System.Globalization.CultureInfo.InvariantCulture)), true),
             ("another session's id", new Uri(link.ToString().Replace(created.SessionId.ToString("N"), other.SessionId.ToString("N"), StringComparison.Ordinal)), true),
             ("another token", With(link, "bytedToken", "not-the-session-token"), true),
+            ("no token", Without(link, "bytedToken"), true),
+            ("the token twice", new Uri($"{link}&bytedToken={Uri.EscapeDataString(query["bytedToken"]!)}"), true),
             ("expired", new Uri($"{expired}&bytedToken={Uri.EscapeDataString(query["bytedToken"]!)}&resultCode=10001"), true),
             ("plain http", link, false),
         };
@@ -111,6 +113,13 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
     {
         var query = System.Web.HttpUtility.ParseQueryString(link.Query);
         query[name] = value;
+        return new UriBuilder(link) { Query = query.ToString() }.Uri;
+    }
+
+    private static Uri Without(Uri link, string name)
+    {
+        var query = System.Web.HttpUtility.ParseQueryString(link.Query);
+        query.Remove(name);
         return new UriBuilder(link) { Query = query.ToString() }.Uri;
     }
 }

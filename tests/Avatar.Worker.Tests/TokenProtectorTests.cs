@@ -58,17 +58,19 @@ public sealed class TokenProtectorTests
     }
 
     [Fact]
-    public void A_token_stored_in_clear_before_encryption_still_opens()
+    public void A_token_stored_in_clear_before_encryption_no_longer_opens()
     {
-        Assert.True(new TokenProtector(OldKey).TryUnprotect(Session, Token, out var opened, out _));
-        Assert.Equal(Token, opened);
+        Assert.False(new TokenProtector(OldKey).TryUnprotect(Session, Token, out var opened, out var problem));
+        Assert.Equal("", opened);
+        Assert.Equal("the stored byted token is not sealed (stored in clear by an old version, or altered)", problem);
+        Assert.DoesNotContain(Token, problem);
     }
 
     [Theory]
     [InlineData(null, "Avatar:TokenEncryption:Keys is not set")]
     [InlineData("# only a comment\n", "Avatar:TokenEncryption:Keys is not set")]
-    [InlineData("c2hvcnQ=", "token key on line 1 is not 32 bytes in base64")]
-    [InlineData("KEY\nnot base64 at all!", "token key on line 2 is not 32 bytes in base64")]
+    [InlineData("c2hvcnQ=", "Avatar:TokenEncryption:Keys: the key on line 1 is not 32 bytes in base64")]
+    [InlineData("KEY\nnot base64 at all!", "the key on line 2 is not 32 bytes in base64")]
     public void Missing_or_malformed_keys_stop_the_start_with_a_reason_that_never_quotes_a_key(string? keys, string reason)
     {
         keys = keys?.Replace("KEY", OldKey, StringComparison.Ordinal);

@@ -164,6 +164,18 @@ public sealed class XComputeClientTests
     }
 
     [Fact]
+    public async Task An_answer_that_quotes_the_api_key_is_read_without_it_however_it_is_escaped()
+    {
+        var plain = await Client(new ScriptedHandler(_ => Json(401, """{"error":{"code":"invalid_api_key","message":"key test-key is not valid"}}""")))
+            .GetTaskAsync("t", LongAgo, default);
+        var escaped = await Client(new ScriptedHandler(_ => Json(200, """{"code":200,"data":{"id":"t","status":"failed","error_message":"key test\u002Dkey was refused"}}""")))
+            .GetTaskAsync("t", LongAgo, default);
+
+        Assert.Equal("key *** is not valid", plain.Failure!.Message);
+        Assert.Equal("key *** was refused", escaped.Data.GetProperty("error_message").GetString());
+    }
+
+    [Fact]
     public async Task A_redirect_is_never_followed()
     {
         using var listener = new System.Net.HttpListener();

@@ -48,7 +48,7 @@ internal static partial class CallbackEndpoint
             return Results.Text($"This link cannot be used: {problem}.", statusCode: StatusCodes.Status403Forbidden);
         }
 
-        if (links.Problem(sessionId, Query("exp"), Query("sig")) is { } problem)
+        if (links.Problem(sessionId, Query("kid"), Query("exp"), Query("sig")) is { } problem)
         {
             return Refuse(problem);
         }
@@ -65,11 +65,12 @@ internal static partial class CallbackEndpoint
             return Refuse("it was used already, or its session is over");
         }
 
-        if (Query("bytedToken") is { } presented
-            && !(session.BytedToken is { } stored && tokens.TryUnprotect(sessionId, stored, out var token, out _)
+        // Exactly one bytedToken, the session's own: without it, anyone holding the link could end the session.
+        if (Query("bytedToken") is not { } presented
+            || !(session.BytedToken is { } stored && tokens.TryUnprotect(sessionId, stored, out var token, out _)
                 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(presented))))
         {
-            return Refuse("the byted token is not this session's");
+            return Refuse("the byted token is missing, repeated, or not this session's");
         }
 
         // One use: of two requests at once, the first to mark the session wins.

@@ -15,8 +15,10 @@ public sealed class CallbackOptions
     /// </summary>
     public Uri? PublicBaseUrl { get; set; }
 
-    /// <summary>The HMAC key that signs callback links: from <see cref="SigningKeyFile"/>, or else from the environment.</summary>
-    [MinLength(32, ErrorMessage = "Avatar:Callback:SigningKey must be at least 32 characters (openssl rand -base64 32).")]
+    /// <summary>
+    /// The HMAC keys that sign callback links, one base64 key of 32 random bytes per line (a <see cref="Security.KeyRing"/>:
+    /// the first signs, every line verifies): from <see cref="SigningKeyFile"/>, or else from the environment.
+    /// </summary>
     public string? SigningKey { get; set; }
 
     /// <summary>A file holding <see cref="SigningKey"/> (a Docker or Kubernetes secret); wins over the plain setting.</summary>

@@ -26,6 +26,9 @@ public static class Extensions
             .ValidateDataAnnotations()
             .Validate(o => o.PublicBaseUrl is null || o.SigningKey is not null, "Avatar:Callback:PublicBaseUrl needs Avatar:Callback:SigningKey (or SigningKeyFile) to sign its links.")
             .Validate(
+                o => o.SigningKey is null || KeyRing.TryParse(o.SigningKey, "Avatar:Callback:SigningKey", out _, out _),
+                "Avatar:Callback:SigningKey must be base64 keys of 32 random bytes, one per line (make one with: openssl rand -base64 32).")
+            .Validate(
                 o => o.PublicBaseUrl is null || o.PublicBaseUrl.IsAbsoluteUri && (o.PublicBaseUrl.Scheme == Uri.UriSchemeHttps || o.PublicBaseUrl.IsLoopback && o.PublicBaseUrl.Scheme == Uri.UriSchemeHttp),
                 "Avatar:Callback:PublicBaseUrl must be an absolute https URL (http only for loopback): browsers bring the byted token to it.")
             .ValidateOnStart();

@@ -10,15 +10,12 @@ namespace Avatar.Worker.Security;
 /// <c>v1:&lt;key id&gt;:&lt;base64 of nonce, ciphertext and tag&gt;</c>.
 /// </summary>
 /// <remarks>
-/// Keys come from <see cref="TokenEncryptionOptions"/>: one base64 key of 32 bytes per line (or comma), the first one sealing and
-/// every line opening. A key's id is derived from the key itself, so ops cannot name two keys alike. Rotation: add the
-/// new key as a second line on every instance, then move it to the top, then drop the old line once the longest
-/// session (lifetime plus grace) has passed.
+/// Keys come from <see cref="TokenEncryptionOptions"/> as a <see cref="KeyRing"/>: the first line seals, every line
+/// opens. Drop an old line once the longest session (lifetime plus grace) has passed.
 /// </remarks>
 public sealed class TokenProtector
 {
     private const string Version = "v1";
-    private const int KeySize = 32;
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
@@ -49,26 +46,20 @@ public sealed class TokenProtector
     }
 
     /// <summary>
-    /// Opens a stored token of session <paramref name="sessionId"/>. A value without the <c>v1:</c> prefix was stored
-    /// in clear before encryption existed and is returned as it is. False, with a reason that never quotes the value,
-    /// when no configured key opens it.
+    /// Opens a stored token of session <paramref name="sessionId"/>. False, with a reason that never quotes the value,
+    /// when no configured key opens it, and for a value without the <c>v1:</c> prefix (stored in clear before tokens
+    /// were sealed: no longer accepted).
     /// </summary>
     public bool TryUnprotect(Guid sessionId, string stored, out string token, out string problem)
     {
         token = "";
         problem = "";
-        if (!stored.StartsWith(Version + ":", StringComparison.Ordinal))
-        {
-            token = stored;
-            return true;
-        }
-
         var parts = stored.Split(':');
-        if (parts.Length != 3 || keys.FirstOrDefault(k => k.Id == parts[1]).Key is not { } key)
+        if (parts.Length != 3 || parts[0] != Version || keys.FirstOrDefault(k => k.Id == parts[1]).Key is not { } key)
         {
-            problem = parts.Length == 3
+            problem = parts.Length == 3 && parts[0] == Version
                 ? $"the byted token was sealed with key {parts[1]}, which is not among the configured token keys ({string.Join(", ", keys.Select(k => k.Id))})"
-                : "the stored byted token is malformed";
+                : "the stored byted token is not sealed (stored in clear by an old version, or altered)";
             return false;
         }
 
@@ -89,37 +80,20 @@ public sealed class TokenProtector
         }
     }
 
-    /// <summary>Reads key lines; the reason names a line by number, never its content.</summary>
+    /// <summary>Reads key lines (<see cref="KeyRing"/>); the reason names a line by number, never its content.</summary>
     public static bool TryParse(string? keyLines, out IReadOnlyList<(string Id, byte[] Key)> keys, out string problem)
     {
-        var parsed = new List<(string, byte[])>();
-        keys = parsed;
-        problem = "";
-        var lines = (keyLines ?? "").Split(['\n', ','], StringSplitOptions.TrimEntries);
-        for (var i = 0; i < lines.Length; i++)
+        if (KeyRing.TryParse(keyLines, "Avatar:TokenEncryption:Keys", out keys, out problem))
         {
-            if (lines[i].Length == 0 || lines[i].StartsWith('#'))
-            {
-                continue;
-            }
-
-            var key = new byte[KeySize];
-            if (!Convert.TryFromBase64String(lines[i], key, out var written) || written != KeySize)
-            {
-                problem = $"token key on line {i + 1} is not {KeySize} bytes in base64 (make one with: openssl rand -base64 {KeySize})";
-                return false;
-            }
-
-            parsed.Add((Convert.ToHexStringLower(SHA256.HashData(key).AsSpan(0, 4)), key));
+            return true;
         }
 
-        if (parsed.Count == 0)
+        if (keys.Count == 0 && !problem.Contains("line", StringComparison.Ordinal))
         {
             problem = "Avatar:TokenEncryption:Keys is not set; byted tokens are stored encrypted. Create a key with `openssl rand -base64 32 > token-keys` and set Avatar__TokenEncryption__KeysFile to its path";
-            return false;
         }
 
-        return true;
+        return false;
     }
 
     private static byte[] AssociatedData(Guid sessionId) => Encoding.ASCII.GetBytes($"avatar-session:{sessionId:N}");

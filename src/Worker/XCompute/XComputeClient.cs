@@ -47,8 +47,8 @@ public sealed class XComputeClient(
     /// Sends one call, once the <see cref="RequestBudget"/> gives it its turn: the wait comes before the call's own
     /// timeout (<see cref="XComputeOptions.RequestTimeout"/>, the HttpClient's) starts, and a call the budget holds back
     /// is answered here without being sent. Every string read from the answer (the data, an error's code and message) has
-    /// <paramref name="secret"/> replaced before anything is cut to length, logged or stored, so no part of a byted
-    /// token that xcompute quotes back survives, not even a prefix left by a cut.
+    /// <paramref name="secret"/> and the API key replaced before anything is cut to length, logged or stored, so no
+    /// part of a byted token or the key that xcompute quotes back survives, not even a prefix left by a cut.
     /// </summary>
     private async Task<XComputeReply> SendAsync(
         string operation, Func<CancellationToken, Task<HttpResponseMessage>> call, CancellationToken cancellationToken, string? secret = null)
@@ -106,10 +106,15 @@ public sealed class XComputeClient(
 
     private XComputeReply Read(HttpResponseMessage response, string body, string? secret)
     {
+        // The API key too, should xcompute ever quote a request back. A JSON string without escapes is a substring of
+        // the body, so a body that holds neither the secret nor a backslash is not rebuilt (nearly every answer).
         var root = TryParse(body);
-        if (root is { } parsed && !string.IsNullOrEmpty(secret))
+        foreach (var hidden in (ReadOnlySpan<string?>)[secret, options.Value.ApiKey])
         {
-            root = Redact(parsed, secret);
+            if (root is { } parsed && !string.IsNullOrEmpty(hidden) && (body.Contains(hidden, StringComparison.Ordinal) || body.Contains('\\')))
+            {
+                root = Redact(parsed, hidden);
+            }
         }
 
         var status = (int)response.StatusCode;
@@ -131,7 +136,7 @@ public sealed class XComputeClient(
             return XComputeReply.Success(envelope.Find("data") is { ValueKind: JsonValueKind.Object } data ? data : envelope);
         }
 
-        var (detailCode, detail) = root is { } error ? ReadError(error) : (null, Trim(Redact(response.ReasonPhrase, secret) ?? "no details"));
+        var (detailCode, detail) = root is { } error ? ReadError(error) : (null, Trim(Redact(Redact(response.ReasonPhrase, secret), options.Value.ApiKey) ?? "no details"));
         return Failure(Classify(status), status, detailCode, detail, RetryAfter(response));
     }
 
