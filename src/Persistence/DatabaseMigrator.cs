@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,14 +15,14 @@ namespace Avatar.Persistence;
 /// own migration lock for Npgsql lasts one migration's transaction, so a second instance could still start a migration
 /// that the first had just applied.)
 /// </summary>
-internal sealed class DatabaseMigrator(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<DatabaseMigrator> logger) : IHostedService
+internal sealed class DatabaseMigrator(IServiceScopeFactory scopes, IOptions<DatabaseOptions> options, ILogger<DatabaseMigrator> logger) : IHostedService
 {
     // Any constant shared by every instance of this worker; "AVTR".
     private const long LockKey = 0x41565452;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!configuration.GetValue("Database:MigrateOnStartup", true))
+        if (!options.Value.MigrateOnStartup)
         {
             return;
         }

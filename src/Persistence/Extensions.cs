@@ -43,6 +43,7 @@ public static class Extensions
             options.AddInterceptors(provider.GetServices<IInterceptor>());
         });
 
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         services.AddHostedService<DatabaseMigrator>();
         return services;
     }

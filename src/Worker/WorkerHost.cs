@@ -29,6 +29,7 @@ public static class WorkerHost
         builder.Services.AddPersistence();
         builder.Services.AddXCompute();
         builder.Services.AddTokenEncryption();
+        builder.Services.AddConnectionSecurity();
         builder.Services.AddAvatarCallback();
         builder.Services.AddAvatarWorkflows();
         builder.Services.AddScheduling();

@@ -45,6 +45,24 @@ public sealed class CommandValidationTests
     }
 
     [Theory]
+    [InlineData("https://cdn.example/a.mp4", null)]
+    [InlineData("http://cdn.example/a.mp4", "assets[0].url must be an https URL")]
+    [InlineData("https://10.0.0.5/a.mp4", "assets[0].url must name a public host, not an IP address or a local name")]
+    [InlineData("https://169.254.169.254/latest/meta-data", "assets[0].url must name a public host, not an IP address or a local name")]
+    [InlineData("https://[fd00::1]/a.mp4", "assets[0].url must name a public host, not an IP address or a local name")]
+    [InlineData("https://localhost/a.mp4", "assets[0].url must name a public host, not an IP address or a local name")]
+    [InlineData("https://storage/a.mp4", "assets[0].url must name a public host, not an IP address or a local name")]
+    [InlineData("https://minio.internal/a.mp4", "assets[0].url must name a public host, not an IP address or a local name")]
+    [InlineData("https://user:pw@cdn.example/a.mp4", "assets[0].url must not carry credentials (user info)")]
+    public void Asset_urls_are_https_on_public_host_names(string url, string? problem)
+    {
+        var command = new SubmitAvatarAssets(Guid.NewGuid(), "g", [new AvatarAssetSource(url, "a")]);
+
+        Assert.Equal(problem, CommandValidation.Validate(command));
+        Assert.Equal(problem?.Contains("credentials") == true ? problem : null, CommandValidation.Validate(command, allowInsecureAssetUrls: true));
+    }
+
+    [Theory]
     [InlineData("default", true)]
     [InlineData("team-a.video_2", true)]
     [InlineData("-leading-dash", false)]

@@ -16,7 +16,7 @@ public sealed class SubmitAvatarAssetsConsumer(
     public async Task Consume(ConsumeContext<SubmitAvatarAssets> context)
     {
         var command = context.Message;
-        if (CommandValidation.Validate(command) is { } problem)
+        if (CommandValidation.Validate(command, options.Value.AllowInsecureAssetUrls) is { } problem)
         {
             await RejectAsync(context, problem);
             return;

@@ -21,7 +21,9 @@ internal sealed class DatabaseHealthCheck(AvatarDbContext db) : IHealthCheck
         }
         catch (Exception exception)
         {
-            return HealthCheckResult.Unhealthy($"PostgreSQL did not answer: {exception.GetBaseException().Message}");
+            // The readiness endpoint answers anyone who reaches the port: it names the failing check and the kind of
+            // failure, never the server's own text (which may name hosts, users or databases).
+            return HealthCheckResult.Unhealthy($"PostgreSQL did not answer ({exception.GetBaseException().GetType().Name})");
         }
     }
 }

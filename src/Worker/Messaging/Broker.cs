@@ -1,3 +1,4 @@
+using System.Net.Security;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 
@@ -23,6 +24,12 @@ public sealed class BrokerOptions
     /// Port alone.
     /// </summary>
     public string? Nodes { get; set; }
+
+    /// <summary>
+    /// Development switch: connect to a broker on another machine without TLS (compose's private network). Without it
+    /// the worker refuses to start so (<see cref="Security.ConnectionSecurity"/>).
+    /// </summary>
+    public bool AllowInsecureConnection { get; set; }
 
     public IReadOnlyList<string> NodeList =>
         Nodes?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
@@ -57,7 +64,13 @@ public static class Broker
             h.Password(transport.Pass);
             if (transport.UseSsl)
             {
-                h.UseSsl(_ => { });
+                // MassTransit accepts a certificate whose chain does not verify unless told otherwise; the worker checks
+                // the chain and that the certificate names the host (every node's certificate must name RabbitMq:Host).
+                h.UseSsl(ssl =>
+                {
+                    ssl.ServerName = transport.Host;
+                    ssl.EnforcePolicyErrors(SslPolicyErrors.RemoteCertificateChainErrors | SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable);
+                });
             }
 
             h.PublisherConfirmation = true;

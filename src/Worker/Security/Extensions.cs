@@ -15,4 +15,14 @@ public static class Extensions
         services.AddSingleton<TokenProtector>();
         return services;
     }
+
+    /// <summary>The start-up refusal of a broker or database on another machine without verified TLS (<see cref="ConnectionSecurity"/>).</summary>
+    public static IServiceCollection AddConnectionSecurity(this IServiceCollection services)
+    {
+        services.AddOptions<Messaging.BrokerOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Messaging.BrokerOptions>, ConnectionSecurity.BrokerValidator>();
+        services.AddOptions<Persistence.DatabaseOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Persistence.DatabaseOptions>, ConnectionSecurity.DatabaseValidator>();
+        return services;
+    }
 }

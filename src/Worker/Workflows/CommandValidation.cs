@@ -38,7 +38,13 @@ public static partial class CommandValidation
     public static string EchoableGroupId(SubmitAvatarAssets command) =>
         command.GroupId is { Length: > 0 and <= MaxGroupIdLength } groupId && !groupId.Any(char.IsControl) ? groupId : "";
 
-    public static string? Validate(SubmitAvatarAssets command)
+    /// <param name="command">The command.</param>
+    /// <param name="allowInsecureAssetUrls">
+    /// Development switch (<c>Avatar:AllowInsecureAssetUrls</c>): asset URLs over plain http, or naming an IP address or
+    /// a local host name. Without it, only https URLs of public host names: xcompute fetches them, and must not be
+    /// pointed at addresses inside anyone's network.
+    /// </param>
+    public static string? Validate(SubmitAvatarAssets command, bool allowInsecureAssetUrls = false)
     {
         if (command.SubmissionId == Guid.Empty)
         {
@@ -78,7 +84,7 @@ public static partial class CommandValidation
                 return $"assets[{i}] is missing";
             }
 
-            if (UrlProblem($"assets[{i}].url", asset.Url) is { } problem)
+            if (AssetUrlProblem($"assets[{i}].url", asset.Url, allowInsecureAssetUrls) is { } problem)
             {
                 return problem;
             }
@@ -102,7 +108,36 @@ public static partial class CommandValidation
         return ProjectNameProblem(command.ProjectName);
     }
 
-    private static string? UrlProblem(string field, string? url) => ParseUrl(field, url, out _);
+    private static string? AssetUrlProblem(string field, string? url, bool allowInsecure)
+    {
+        if (ParseUrl(field, url, out var uri) is { } problem)
+        {
+            return problem;
+        }
+
+        if (!string.IsNullOrEmpty(uri!.UserInfo))
+        {
+            return $"{field} must not carry credentials (user info)";
+        }
+
+        if (allowInsecure)
+        {
+            return null;
+        }
+
+        if (uri.Scheme != Uri.UriSchemeHttps)
+        {
+            return $"{field} must be an https URL";
+        }
+
+        // xcompute fetches the URL: an address literal or a name without a public domain could point it anywhere.
+        var host = uri.IdnHost;
+        return uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 || !host.Contains('.')
+            || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".local", StringComparison.OrdinalIgnoreCase)
+            || host.EndsWith(".internal", StringComparison.OrdinalIgnoreCase)
+            ? $"{field} must name a public host, not an IP address or a local name"
+            : null;
+    }
 
     private static string? ParseUrl(string field, string? url, out Uri? parsed)
     {

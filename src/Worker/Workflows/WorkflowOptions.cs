@@ -30,6 +30,12 @@ public sealed class WorkflowOptions
     public bool AllowInsecureCallbackUrls { get; set; }
 
     /// <summary>
+    /// Development switch: accept asset URLs over plain http, or naming an IP address or a local host name (without it,
+    /// https URLs of public host names only: xcompute fetches them).
+    /// </summary>
+    public bool AllowInsecureAssetUrls { get; set; }
+
+    /// <summary>
     /// Accept <c>SubmitAvatarAssets</c> for groups this worker never verified (groups verified by another system on the
     /// same xcompute account). Off: a submission is taken only for a group a session of this worker verified.
     /// </summary>
