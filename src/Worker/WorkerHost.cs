@@ -20,11 +20,10 @@ public static class WorkerHost
         // appsettings.json sits beside the assembly, wherever the process is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-        // Health and metrics listen on 8080 unless ASPNETCORE_URLS (or Urls) says otherwise.
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
-        {
-            builder.WebHost.UseUrls("http://*:8080");
-        }
+        // Health and metrics listen on 8080 unless ASPNETCORE_URLS (or Urls) says otherwise; the H5 callback receiver,
+        // when it is on, on a public port of its own.
+        var managementUrls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls ? urls : "http://*:8080";
+        PublicPort.Listen(builder, managementUrls);
 
         builder.Services.AddPersistence();
         builder.Services.AddXCompute();
@@ -40,5 +39,5 @@ public static class WorkerHost
     }
 
     /// <summary>Builds the host and maps its endpoints (health, metrics, and the H5 callback receiver when it is on).</summary>
-    public static WebApplication Build(WebApplicationBuilder builder) => builder.Build().MapWorkerEndpoints().MapAvatarCallback();
+    public static WebApplication Build(WebApplicationBuilder builder) => builder.Build().SeparatePorts().MapWorkerEndpoints().MapAvatarCallback();
 }

@@ -17,13 +17,18 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
     private static readonly Uri PublicBaseUrl = new("https://avatar.example");
     private static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>The public port of the worker with the receiver on: the callback path only.</summary>
+    internal static readonly int PublicPort = Avatar.Testing.Ports.Free();
+
     internal static readonly Dictionary<string, string> Receiver = new()
     {
         ["Avatar:Callback:PublicBaseUrl"] = PublicBaseUrl.ToString(),
         ["Avatar:Callback:SigningKey"] = SigningKey,
+        ["Avatar:Callback:Port"] = PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Avatar:Callback:ListenAddress"] = "127.0.0.1",
 
-        // ASP.NET Core's own switch (ASPNETCORE_FORWARDEDHEADERS_ENABLED): X-Forwarded-Proto from the proxy counts.
-        ["ForwardedHeaders_Enabled"] = "true",
+        // The proxy is on this machine (loopback always counts); a listed one would be, for example, 10.0.0.5.
+        ["Avatar:Callback:TrustedProxies:0"] = "10.0.0.0/24",
     };
 
     [Fact]
@@ -90,6 +95,23 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
         Assert.Equal(0, await VerificationQueriesAsync(created.SessionId));
     });
 
+    [Fact]
+    public Task The_public_port_serves_the_callback_only_and_the_management_port_never_serves_it() => Fixture.WithWorkerAsync(Receiver, async worker =>
+    {
+        using var http = new HttpClient();
+        var publicPort = new Uri($"http://127.0.0.1:{PublicPort}");
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri(publicPort, "/metrics"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri(publicPort, "/health/ready"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(worker.BaseAddress, "/metrics"))).StatusCode);
+
+        var created = await CreateSessionAsync();
+        var link = await Simulator.CompleteH5Async(created.H5Link);
+        using var onManagement = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.BaseAddress, link.PathAndQuery));
+        onManagement.Headers.Add("X-Forwarded-Proto", "https");
+        Assert.Equal(HttpStatusCode.NotFound, (await new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }).SendAsync(onManagement)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await FollowAsync(worker, link)).StatusCode);
+    });
+
     /// <summary>Step-2 queries xcompute had for the session (the simulator counts them by the registered callback URL).</summary>
     private async Task<int> VerificationQueriesAsync(Guid sessionId) => (await Simulator.StatsAsync()).Counts
         .Where(c => c.Key.StartsWith("verify:", StringComparison.Ordinal) && c.Key.Contains(sessionId.ToString("N"), StringComparison.Ordinal))
@@ -98,8 +120,9 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
     /// <summary>What a browser's request looks like once the proxy in front of the worker passed it on.</summary>
     internal static async Task<HttpResponseMessage> FollowAsync(WorkerInstance worker, Uri link, bool https = true)
     {
+        _ = worker;
         using var proxy = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(worker.BaseAddress, link.PathAndQuery));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{PublicPort}{link.PathAndQuery}"));
         if (https)
         {
             request.Headers.Add("X-Forwarded-Proto", "https");

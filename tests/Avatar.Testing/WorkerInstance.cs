@@ -50,8 +50,18 @@ public sealed class WorkerInstance : IAsyncDisposable
     /// <summary>The instance's services, for a test that needs what the worker itself uses (its database context).</summary>
     public IServiceProvider Services => host.Services;
 
-    /// <summary>Where this instance serves its health and metrics endpoints.</summary>
-    public Uri BaseAddress => new(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    /// <summary>Where this instance serves its health and metrics endpoints (the management port, never the callback's public one).</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            var publicPort = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Avatar.Worker.Callback.CallbackOptions>>().Value is { PublicBaseUrl: not null } callback
+                ? callback.Port
+                : -1;
+            return host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+                .Select(a => new Uri(a)).First(a => a.Port != publicPort);
+        }
+    }
 
     public async Task StopAsync()
     {

@@ -55,7 +55,7 @@ internal static partial class CallbackEndpoint
 
         if (options.Value.PublicBaseUrl!.Scheme == Uri.UriSchemeHttps && !request.IsHttps)
         {
-            // Behind a proxy that ends TLS, ASPNETCORE_FORWARDEDHEADERS_ENABLED=true makes X-Forwarded-Proto count.
+            // Behind a proxy that ends TLS, its X-Forwarded-Proto counts when it is a trusted proxy (PublicPort).
             return Refuse("it arrived over plain http, and the byted token must not");
         }
 

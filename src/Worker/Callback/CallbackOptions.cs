@@ -23,4 +23,20 @@ public sealed class CallbackOptions
 
     /// <summary>A file holding <see cref="SigningKey"/> (a Docker or Kubernetes secret); wins over the plain setting.</summary>
     public string? SigningKeyFile { get; set; }
+
+    /// <summary>
+    /// The public port, which serves the callback path and nothing else (health and metrics stay on the management
+    /// port, <c>ASPNETCORE_URLS</c>). Point the reverse proxy here.
+    /// </summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 8081;
+
+    /// <summary>The address the public port listens on (<c>*</c>: every interface).</summary>
+    public string ListenAddress { get; set; } = "*";
+
+    /// <summary>
+    /// The reverse proxies whose <c>X-Forwarded-Proto</c> and <c>X-Forwarded-For</c> count, as addresses or networks
+    /// (<c>10.0.0.5</c>, <c>10.0.0.0/24</c>); loopback always counts. Anyone else's are ignored.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
 }

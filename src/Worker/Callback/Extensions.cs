@@ -31,6 +31,12 @@ public static class Extensions
             .Validate(
                 o => o.PublicBaseUrl is null || o.PublicBaseUrl.IsAbsoluteUri && (o.PublicBaseUrl.Scheme == Uri.UriSchemeHttps || o.PublicBaseUrl.IsLoopback && o.PublicBaseUrl.Scheme == Uri.UriSchemeHttp),
                 "Avatar:Callback:PublicBaseUrl must be an absolute https URL (http only for loopback): browsers bring the byted token to it.")
+            .Validate(
+                o => o.TrustedProxies.All(p => System.Net.IPNetwork.TryParse(p, out _) || System.Net.IPAddress.TryParse(p, out _)),
+                "Avatar:Callback:TrustedProxies must be IP addresses or networks (10.0.0.5, 10.0.0.0/24).")
+            .Validate<IConfiguration>(
+                (_, configuration) => !configuration.GetValue<bool>("ForwardedHeaders_Enabled"),
+                "ASPNETCORE_FORWARDEDHEADERS_ENABLED trusts X-Forwarded-* from every client; unset it and list the reverse proxies in Avatar:Callback:TrustedProxies.")
             .ValidateOnStart();
         services.AddSingleton<CallbackLinks>();
         return services;
