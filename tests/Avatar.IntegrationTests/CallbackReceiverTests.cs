@@ -112,10 +112,6 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
         Assert.Equal(HttpStatusCode.Redirect, (await FollowAsync(worker, link)).StatusCode);
     });
 
-    /// <summary>Step-2 queries xcompute had for the session (the simulator counts them by the registered callback URL).</summary>
-    private async Task<int> VerificationQueriesAsync(Guid sessionId) => (await Simulator.StatsAsync()).Counts
-        .Where(c => c.Key.StartsWith("verify:", StringComparison.Ordinal) && c.Key.Contains(sessionId.ToString("N"), StringComparison.Ordinal))
-        .Sum(c => c.Value);
 
     /// <summary>What a browser's request looks like once the proxy in front of the worker passed it on.</summary>
     internal static async Task<HttpResponseMessage> FollowAsync(WorkerInstance worker, Uri link, bool https = true)

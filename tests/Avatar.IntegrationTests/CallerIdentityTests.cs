@@ -129,7 +129,4 @@ public sealed class CallerIdentityTests(AvatarFixture fixture) : AvatarTest(fixt
         {"messageId":"{{messageId ?? Guid.NewGuid()}}","messageType":["urn:message:Avatar.Contracts:{{messageType}}"],"message":{{message}}}
         """);
 
-    private async Task<int> VerificationQueriesAsync(Guid sessionId) => (await Simulator.StatsAsync()).Counts
-        .Where(c => c.Key.StartsWith("verify:", StringComparison.Ordinal) && c.Key.Contains(sessionId.ToString(), StringComparison.Ordinal))
-        .Sum(c => c.Value);
 }

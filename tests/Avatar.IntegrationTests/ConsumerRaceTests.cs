@@ -187,10 +187,6 @@ public sealed class ConsumerRaceTests(AvatarFixture fixture) : AvatarTest(fixtur
         }, pauses.Register);
     }
 
-    private async Task<int> VerificationQueriesAsync(Guid sessionId) => (await Simulator.StatsAsync()).Counts
-        .Where(c => c.Key.StartsWith("verify:", StringComparison.Ordinal)
-            && (c.Key.Contains(sessionId.ToString("N"), StringComparison.Ordinal) || c.Key.Contains(sessionId.ToString(), StringComparison.Ordinal)))
-        .Sum(c => c.Value);
 
     /// <summary>One pause point for two instances, set once the race knows its flow id.</summary>
     private sealed class PauseSlot : SaveChangesInterceptor

@@ -45,6 +45,15 @@ public abstract class AvatarTest(AvatarFixture fixture) : IAsyncLifetime
     /// <summary>A group as if a session of this worker had verified it (the short way to <see cref="VerifiedGroupAsync"/>).</summary>
     protected Task<string> MintGroupAsync() => Simulator.MintVerifiedGroupAsync(Fixture.ConnectionString);
 
+    /// <summary>
+    /// Step-2 queries xcompute had for the session: the simulator counts them by the registered callback URL, which holds
+    /// the session id (the caller's URL, or the worker's own receiver link).
+    /// </summary>
+    protected async Task<int> VerificationQueriesAsync(Guid sessionId) => (await Simulator.StatsAsync()).Counts
+        .Where(c => c.Key.StartsWith("verify:", StringComparison.Ordinal)
+            && (c.Key.Contains(sessionId.ToString("N"), StringComparison.Ordinal) || c.Key.Contains(sessionId.ToString(), StringComparison.Ordinal)))
+        .Sum(c => c.Value);
+
     protected static SubmitAvatarAssets Submission(string groupId, params string[] names) => new(
         Guid.NewGuid(),
         groupId,
