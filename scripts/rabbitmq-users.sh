@@ -2,24 +2,31 @@
 # Per-service RabbitMQ users for the worker's virtual host, so that a stray service cannot impersonate another:
 #
 #   scripts/rabbitmq-users.sh worker USER [VHOST]          the worker: its own queues, every Avatar exchange
-#   scripts/rabbitmq-users.sh caller USER [VHOST]          a calling service: publishes the three commands, reads the
-#                                                          events into its own queues, named "USER.<anything>"
+#   scripts/rabbitmq-users.sh caller USER [VHOST]          a calling service: publishes the three commands, receives its
+#                                                          own flows' events into its own queues, named "USER.<anything>"
+#   scripts/rabbitmq-users.sh grant USER EVENT OWNER... [--vhost VHOST]
+#                                                          lets a caller receive EVENT (for example AvatarAssetsApproved)
+#                                                          of the flows OWNER opened too: a pipeline serving those callers
 #   scripts/rabbitmq-users.sh show [VHOST]                 the permissions now set on the virtual host
 #
 # The password is read from standard input (one line), never from the command line, where `ps` would show it:
 #   openssl rand -base64 24 | tee /run/secrets/video-pipeline-amqp | scripts/rabbitmq-users.sh caller video-pipeline avatar
-# Running it again for an existing user sets the password and the permissions anew. VHOST defaults to "/".
-# RABBITMQCTL names the rabbitmqctl to use (default: rabbitmqctl), for example
+# Running it again for an existing user sets the password and the permissions anew (and takes back its grants; grant
+# them again). VHOST defaults to "/". RABBITMQCTL names the rabbitmqctl to use (default: rabbitmqctl), for example
 #   RABBITMQCTL="docker compose exec -T rabbitmq rabbitmqctl" or RABBITMQCTL="scripts/rabbitmq-cluster.sh ctl".
 #
 # What each may do (RabbitMQ's configure / write / read permissions, by regular expression on the resource name):
 # - worker: its queues and their _error and _skipped queues, the same-named exchanges MassTransit binds to them,
 #   every Avatar.Contracts and Avatar.Worker message exchange, MassTransit's fault exchanges, its own bus queue.
 # - caller: declare (configure) the command and event exchanges; publish (write) only to the three command exchanges;
-#   bind (read) only from the event exchanges; everything on its own "USER." queues and its own bus queue. It cannot
-#   publish an event, so it cannot end another service's command; it cannot read the worker's queues or another
-#   caller's. Left open by RabbitMQ's model: configure on an exchange also allows deleting it (a nuisance the worker
-#   repairs when it reconnects, not an impersonation).
+#   bind (read) only from the event exchanges, and there (topic permissions: each event exchange is a topic exchange
+#   whose routing key is the flow's owner) only with its own name as the binding key; everything on its own "USER."
+#   queues and exchanges, MassTransit's bus queue included (name it so: OverrideDefaultBusEndpointQueueName). It cannot
+#   publish an event, so it cannot end another service's command; it cannot see another caller's events, nor read the
+#   worker's queues or another caller's. A queue of its own that refuses messages (x-overflow=reject-publish) receives
+#   only its own events, so it refuses only those (and the worker gives them up after Messaging:RefusalPatience).
+#   Left open by RabbitMQ's model: configure on an exchange also allows deleting it (a nuisance the worker repairs when
+#   it reconnects, not an impersonation).
 set -euo pipefail
 
 read -r -a CTL <<<"${RABBITMQCTL:-rabbitmqctl}"
@@ -32,7 +39,7 @@ WORKER_QUEUES='create-avatar-session|avatar-auth-completed|submit-avatar-assets|
 # MassTransit's own temporary queue and exchange per bus instance: {host}_{process}_bus_{id}.
 BUS='[^:]*_bus_[^:]*'
 
-usage() { sed -n '2,9p' "$0" >&2; exit 2; }
+usage() { sed -n '2,13p' "$0" >&2; exit 2; }
 
 set_user() {
   local user=$1 vhost=$2 configure=$3 write=$4 read=$5 password
@@ -51,6 +58,14 @@ set_user() {
   echo "$user on $vhost: configure '$configure' write '$write' read '$read'"
 }
 
+# A caller's topic permission on one event exchange: no publishing, binding only with the keys given (owners' names).
+set_topic() {
+  local user=$1 vhost=$2 event=$3 keys
+  shift 3
+  keys=$(IFS='|'; echo "$*")
+  ctl set_topic_permissions -p "$vhost" "$user" "Avatar.Contracts:$event" '^$' "^($keys)\$" >/dev/null
+}
+
 case "${1:-}" in
   worker)
     [ $# -ge 2 ] || usage
@@ -66,12 +81,42 @@ case "${1:-}" in
     fi
     queues="$user\\.[^:]*"
     set_user "$user" "${3:-/}" \
-      "^($queues|$BUS|Avatar\\.Contracts:($COMMANDS|$EVENTS)|MassTransit:Fault--.*)\$" \
-      "^($queues|$BUS|Avatar\\.Contracts:($COMMANDS)|MassTransit:Fault--.*)\$" \
-      "^($queues|$BUS|Avatar\\.Contracts:($EVENTS))\$"
+      "^($queues|Avatar\\.Contracts:($COMMANDS|$EVENTS)|MassTransit:Fault--.*)\$" \
+      "^($queues|Avatar\\.Contracts:($COMMANDS)|MassTransit:Fault--.*)\$" \
+      "^($queues|Avatar\\.Contracts:($EVENTS))\$"
+    # Without a topic permission on an exchange RabbitMQ allows every binding key, so each event exchange gets one.
+    for event in ${EVENTS//|/ }; do
+      set_topic "$user" "${3:-/}" "$event" "$user"
+    done
+    echo "$user on ${3:-/}: binds the event exchanges with the key '$user' only"
+    ;;
+  grant)
+    [ $# -ge 4 ] || usage
+    user=$2 event=$3
+    shift 3
+    vhost=/ owners=("$user")
+    while [ $# -gt 0 ]; do
+      case $1 in
+        --vhost) vhost=$2; shift 2 ;;
+        *) owners+=("$1"); shift ;;
+      esac
+    done
+    if ! [[ "|$EVENTS|" == *"|$event|"* ]]; then
+      echo "not an event: $event (one of ${EVENTS//|/, })" >&2
+      exit 2
+    fi
+    for owner in "${owners[@]}"; do
+      if ! [[ $owner =~ ^[a-z0-9][a-z0-9-]*$ ]]; then
+        echo "not a caller's name: $owner" >&2
+        exit 2
+      fi
+    done
+    set_topic "$user" "$vhost" "$event" "${owners[@]}"
+    echo "$user on $vhost: binds $event with the keys ${owners[*]}"
     ;;
   show)
     ctl list_permissions -p "${2:-/}"
+    ctl list_topic_permissions -p "${2:-/}"
     ;;
   *)
     usage

@@ -32,20 +32,19 @@ internal sealed class Abandonment(IConfiguration configuration)
             ?? throw new InvalidOperationException("ConnectionStrings__Avatar is not set.");
         await using var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql(connectionString).Options);
 
-        var outcome = await EndAsync(db, id, $"abandoned by an operator: {reason.Trim()}", output, cancellationToken);
-        if (outcome is null)
+        if (await EndAsync(db, id, $"abandoned by an operator: {reason.Trim()}", output, cancellationToken) is not var (outcome, owner))
         {
             output.WriteLine($"no session or submission {id}");
             return 2;
         }
 
-        await PublishAsync(outcome, cancellationToken);
+        await PublishAsync(outcome, owner, cancellationToken);
         output.WriteLine($"published {outcome.GetType().Name}");
         return 0;
     }
 
-    /// <summary>Ends the row if it is still open and returns its event; null when there is no such row.</summary>
-    internal static async Task<object?> EndAsync(AvatarDbContext db, Guid id, string reason, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Ends the row if it is still open and returns its event and owner; null when there is no such row.</summary>
+    internal static async Task<(object Outcome, string? Owner)?> EndAsync(AvatarDbContext db, Guid id, string reason, TextWriter output, CancellationToken cancellationToken)
     {
         // A worker may hold the row and save between our read and our write; the lease token tells, and we read again.
         for (var attempt = 1; ; attempt++)
@@ -59,7 +58,7 @@ internal sealed class Abandonment(IConfiguration configuration)
                     if (session.IsEnded)
                     {
                         output.WriteLine($"session {id} had already ended {session.State} ({session.ErrorCode ?? "no error"})");
-                        return session.Outcome;
+                        return (session.Outcome!, session.Owner);
                     }
 
                     var abandoned = session.Abandon(reason);
@@ -67,7 +66,7 @@ internal sealed class Abandonment(IConfiguration configuration)
                     session.UpdatedAt = now;
                     await db.SaveChangesAsync(cancellationToken);
                     output.WriteLine($"session {id} ended {session.State} ({AvatarErrorCodes.Abandoned})");
-                    return abandoned;
+                    return (abandoned, session.Owner);
                 }
 
                 if (await db.Submissions.FirstOrDefaultAsync(s => s.Id == id, cancellationToken) is { } submission)
@@ -75,7 +74,7 @@ internal sealed class Abandonment(IConfiguration configuration)
                     if (submission.IsEnded)
                     {
                         output.WriteLine($"submission {id} had already ended {submission.State} ({submission.ErrorCode ?? "no error"})");
-                        return submission.Outcome;
+                        return (submission.Outcome!, submission.Owner);
                     }
 
                     var abandoned = submission.Abandon(reason, now);
@@ -83,7 +82,7 @@ internal sealed class Abandonment(IConfiguration configuration)
                     submission.UpdatedAt = now;
                     await db.SaveChangesAsync(cancellationToken);
                     output.WriteLine($"submission {id} ended {submission.State} ({AvatarErrorCodes.Abandoned})");
-                    return abandoned;
+                    return (abandoned, submission.Owner);
                 }
 
                 return null;
@@ -96,7 +95,7 @@ internal sealed class Abandonment(IConfiguration configuration)
     }
 
     /// <summary>Publishes through MassTransit on the worker's own <c>RabbitMq:*</c> settings, so the event is exactly what the worker would send.</summary>
-    private async Task PublishAsync(object outcome, CancellationToken cancellationToken)
+    private async Task PublishAsync(object outcome, string? owner, CancellationToken cancellationToken)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -104,14 +103,18 @@ internal sealed class Abandonment(IConfiguration configuration)
         services.AddMassTransit(x =>
         {
             x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
-            x.UsingRabbitMq((_, cfg) => Broker.ConfigureHost(cfg, transport, broker));
+            x.UsingRabbitMq((_, cfg) =>
+            {
+                Broker.ConfigureHost(cfg, transport, broker);
+                EventRouting.Configure(cfg);
+            });
         });
         await using var provider = services.BuildServiceProvider();
         var bus = provider.GetRequiredService<IBusControl>();
         await bus.StartAsync(cancellationToken);
         try
         {
-            await bus.Publish(outcome, outcome.GetType(), cancellationToken);
+            await bus.Publish(outcome, outcome.GetType(), EventRouting.To(owner), cancellationToken);
         }
         finally
         {

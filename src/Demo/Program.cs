@@ -1,5 +1,6 @@
 // Plays the services around the worker: publishes the three commands and prints the events that come back.
 // Configuration: RabbitMq (Host, Port, VHost, User, Pass) and, against the simulator, Demo:SimulatorPlaysThePerson=true.
+using Avatar.Contracts;
 using Avatar.Demo;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -25,10 +26,21 @@ builder.Services.AddMassTransit(x =>
                 amqp.BasicProperties.UserId = user;
             }
         }));
+        // Its own flows' events only: each event exchange is a topic exchange keyed by the flow's owner, this user.
         cfg.ReceiveEndpoint($"avatar-demo-{Guid.NewGuid():N}", e =>
         {
             e.AutoDelete = true;
             e.Durable = false;
+            e.ConfigureConsumeTopology = false;
+            foreach (var type in AvatarEvents.Types)
+            {
+                e.Bind(AvatarEvents.ExchangeOf(type), b =>
+                {
+                    b.ExchangeType = AvatarEvents.ExchangeType;
+                    b.RoutingKey = user;
+                });
+            }
+
             e.ConfigureConsumer<EventConsumer>(context);
         });
     });

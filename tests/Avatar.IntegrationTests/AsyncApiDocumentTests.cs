@@ -33,6 +33,13 @@ public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fi
         var addresses = Document["channels"]!.AsObject().Select(c => (string?)c.Value!["address"]).ToHashSet();
         Assert.All(Contracts, t => Assert.Contains($"Avatar.Contracts:{t.Name}", addresses));
 
+        // Commands on fanout exchanges, events on topic exchanges keyed by owner, as AvatarEvents says and the worker declares.
+        foreach (var contract in Contracts)
+        {
+            var exchange = Document["channels"]!.AsObject().Single(c => (string?)c.Value!["address"] == AvatarEvents.ExchangeOf(contract)).Value!["bindings"]!["amqp"]!["exchange"]!;
+            Assert.Equal(AvatarEvents.Types.Contains(contract) ? AvatarEvents.ExchangeType : ExchangeType.Fanout, (string?)exchange["type"]);
+        }
+
         var codes = typeof(AvatarErrorCodes).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).Order();
         Assert.Equal(codes, Schemas["ErrorCode"]!["enum"]!.AsArray().Select(c => (string)c!).Order());
     }
@@ -45,9 +52,11 @@ public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fi
         var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
         foreach (var contract in Contracts)
         {
-            // The exchanges exist once the worker or a publisher declared them; declaring again is harmless.
-            await channel.ExchangeDeclareAsync($"Avatar.Contracts:{contract.Name}", ExchangeType.Fanout, durable: true);
-            await channel.QueueBindAsync(queue, $"Avatar.Contracts:{contract.Name}", "");
+            // The exchanges exist once the worker or a publisher declared them; declaring again is harmless. This test's
+            // user may bind to every owner's events.
+            var isEvent = AvatarEvents.Types.Contains(contract);
+            await channel.ExchangeDeclareAsync(AvatarEvents.ExchangeOf(contract), isEvent ? AvatarEvents.ExchangeType : ExchangeType.Fanout, durable: true);
+            await channel.QueueBindAsync(queue, AvatarEvents.ExchangeOf(contract), isEvent ? "#" : "");
         }
 
         // A flow that puts every command and every event on the wire.

@@ -41,7 +41,7 @@ public sealed class BrokerPermissionsTests(AvatarFixture fixture) : AvatarTest(f
 
             await using var worker = await WorkerInstance.StartAsync(settings, Fixture.Logs);
             var events = new EventLog();
-            using var caller = await Harness.StartOtherServicesAsync(asCaller, events, queuePrefix: $"{CallerUser}.events-");
+            using var caller = await Harness.StartOtherServicesAsync(asCaller, events, $"{CallerUser}.events-", CallerUser);
             var bus = caller.Services.GetRequiredService<IBus>();
 
             // The whole flow, the caller publishing every command and reading every event through its own user.

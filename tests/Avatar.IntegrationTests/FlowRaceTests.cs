@@ -38,7 +38,7 @@ public sealed class FlowRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
         var outcome = await Abandonment.EndAsync(admin, id, "abandoned by an operator: test", TextWriter.Null, default);
 
         Assert.True(worker.Ran);
-        Assert.IsType<AvatarAssetsApproved>(outcome);
+        Assert.IsType<AvatarAssetsApproved>(outcome?.Outcome);
         Assert.Equal(SubmissionState.Approved, (await FindAsync<AvatarSubmission>(id))!.State);
     }
 
@@ -52,7 +52,7 @@ public sealed class FlowRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
         // Meanwhile an operator abandons it.
         await using (var admin = Fixture.Db())
         {
-            Assert.IsType<AvatarAssetsRejected>(await Abandonment.EndAsync(admin, id, "abandoned by an operator: test", TextWriter.Null, default));
+            Assert.IsType<AvatarAssetsRejected>((await Abandonment.EndAsync(admin, id, "abandoned by an operator: test", TextWriter.Null, default))?.Outcome);
         }
 
         row.Approve([new ReviewedAsset { AssetId = "asset-1", AssetUrl = "asset://1", Name = "front", Status = "approved" }], DateTimeOffset.UtcNow);

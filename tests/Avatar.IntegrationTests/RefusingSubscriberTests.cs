@@ -37,8 +37,8 @@ public sealed class RefusingSubscriberTests(AvatarFixture fixture) : AvatarTest(
         {
             foreach (var type in Events_)
             {
-                await channel.ExchangeDeclareAsync($"{type.Namespace}:{type.Name}", ExchangeType.Fanout, durable: true);
-                await channel.QueueBindAsync(RefusingQueue, $"{type.Namespace}:{type.Name}", routingKey: "");
+                await channel.ExchangeDeclareAsync(AvatarEvents.ExchangeOf(type), AvatarEvents.ExchangeType, durable: true);
+                await channel.QueueBindAsync(RefusingQueue, AvatarEvents.ExchangeOf(type), routingKey: "#");
             }
 
             // A short patience, so the test sees the giving up soon.

@@ -16,7 +16,8 @@ public sealed class WireFormatTests(AvatarFixture fixture) : AvatarTest(fixture)
     {
         await using var channel = await ConnectAsync();
         var events = await channel.QueueDeclareAsync(exclusive: true, autoDelete: true);
-        await channel.QueueBindAsync(events.QueueName, "Avatar.Contracts:AvatarSessionCreated", "");
+        // Its own flows' events: the routing key is the owner, the user that published the command.
+        await channel.QueueBindAsync(events.QueueName, "Avatar.Contracts:AvatarSessionCreated", Fixture.Services.AmqpUser);
         var sessionId = Guid.NewGuid();
 
         await PublishAsync(channel, "CreateAvatarSession", $$"""{"sessionId":"{{sessionId}}","callbackUrl":"{{CallbackFor(sessionId)}}"}""");
@@ -38,7 +39,7 @@ public sealed class WireFormatTests(AvatarFixture fixture) : AvatarTest(fixture)
         string[] events = ["AvatarSessionCreated", "AvatarSessionFailed", "AvatarAuthVerified", "AvatarAuthFailed", "AvatarAssetsApproved", "AvatarAssetsRejected"];
         foreach (var type in events)
         {
-            await channel.QueueBindAsync(queue, $"Avatar.Contracts:{type}", "");
+            await channel.QueueBindAsync(queue, $"Avatar.Contracts:{type}", Fixture.Services.AmqpUser);
         }
 
         // One flow for each event: a refused command, a verified person, a failed person, an approved and a rejected review.

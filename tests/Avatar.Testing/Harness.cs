@@ -1,3 +1,4 @@
+using Avatar.Contracts;
 using Avatar.Simulator;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -23,7 +24,11 @@ public static class Harness
 
     /// <summary>A bus playing the services around the worker: it publishes commands and records every event in <paramref name="events"/>.</summary>
     /// <remarks>Its queue is named <paramref name="queuePrefix"/> and a unique suffix (a caller's user may only read its own queues).</remarks>
-    public static async Task<IHost> StartOtherServicesAsync(Services services, EventLog events, string queuePrefix = "avatar-harness-events-")
+    /// <param name="owners">
+    /// Whose events to receive: the binding keys on the event exchanges (<see cref="AvatarEvents"/>); every owner's by
+    /// default (<c>#</c>), which RabbitMQ allows only a user without topic permissions, such as the tests' own.
+    /// </param>
+    public static async Task<IHost> StartOtherServicesAsync(Services services, EventLog events, string queuePrefix = "avatar-harness-events-", params string[] owners)
     {
         var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("MassTransit", LogLevel.Error))
@@ -43,12 +48,27 @@ public static class Harness
                     x.UsingRabbitMq((context, cfg) =>
                     {
                         ConfigureHost(cfg, services);
+                        // A caller's permissions cover only queues that carry its prefix, the bus's own one too.
+                        cfg.OverrideDefaultBusEndpointQueueName($"{queuePrefix}bus-{Guid.NewGuid():N}");
                         // Durable, so events published while this bus reconnects after a broker outage wait for it;
                         // a quorum queue, so that on a cluster losing a node loses none of them either.
                         // Each run has its own virtual host (or container), which takes the queue with it.
                         cfg.ReceiveEndpoint($"{queuePrefix}{Guid.NewGuid():N}", e =>
                         {
                             e.SetQuorumQueue();
+                            e.ConfigureConsumeTopology = false;
+                            foreach (var type in AvatarEvents.Types)
+                            {
+                                foreach (var owner in owners is [] ? ["#"] : owners)
+                                {
+                                    e.Bind(AvatarEvents.ExchangeOf(type), b =>
+                                    {
+                                        b.ExchangeType = AvatarEvents.ExchangeType;
+                                        b.RoutingKey = owner;
+                                    });
+                                }
+                            }
+
                             e.ConfigureConsumer<EventRecorder>(context);
                         });
                     });

@@ -51,7 +51,7 @@ public sealed class AvatarAuthCompletedConsumer(AvatarDbContext db, SessionSteps
         if (session!.State != SessionState.AwaitingVerification)
         {
             logger.LogInformation("Session {SessionId} is already {State}; not verifying it again", sessionId, session.State);
-            await context.PublishOutcomeAsync(session.Outcome);
+            await context.PublishOutcomeAsync(session);
             return;
         }
 

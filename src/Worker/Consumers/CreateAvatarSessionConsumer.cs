@@ -27,7 +27,7 @@ public sealed class CreateAvatarSessionConsumer(
         if (CommandValidation.Validate(command, options.Value.AllowInsecureCallbackUrls) is { } problem)
         {
             logger.LogWarning("Rejected CreateAvatarSession {SessionId}: {Problem}", command.SessionId, problem);
-            await context.PublishEndedAsync(new AvatarSessionFailed(command.SessionId, AvatarErrorCodes.InvalidRequest, problem));
+            await context.PublishEndedAsync(new AvatarSessionFailed(command.SessionId, AvatarErrorCodes.InvalidRequest, problem), caller);
             return;
         }
 
@@ -64,6 +64,6 @@ public sealed class CreateAvatarSessionConsumer(
         }
 
         logger.LogInformation("Session {SessionId} already exists ({State}); not creating it again", existing.Id, existing.State);
-        await context.PublishOutcomeAsync(existing.Outcome);
+        await context.PublishOutcomeAsync(existing);
     }
 }

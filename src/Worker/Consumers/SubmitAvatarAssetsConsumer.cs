@@ -61,7 +61,7 @@ public sealed class SubmitAvatarAssetsConsumer(
 
             // Nothing is published while the first copy is still working; its own consumer or poll will.
             logger.LogInformation("Submission {SubmissionId} already exists ({State}); not submitting it again", existing.Id, existing.State);
-            await context.PublishOutcomeAsync(existing.Outcome);
+            await context.PublishOutcomeAsync(existing);
             return;
         }
 
@@ -89,6 +89,7 @@ public sealed class SubmitAvatarAssetsConsumer(
 
         logger.LogWarning("Rejected SubmitAvatarAssets {SubmissionId}: {Problem}", command.SubmissionId, problem);
         await context.PublishEndedAsync(
-            new AvatarAssetsRejected(command.SubmissionId, CommandValidation.EchoableGroupId(command), [], [], AvatarErrorCodes.InvalidRequest, problem));
+            new AvatarAssetsRejected(command.SubmissionId, CommandValidation.EchoableGroupId(command), [], [], AvatarErrorCodes.InvalidRequest, problem),
+            Callers.Of(context));
     }
 }

@@ -35,8 +35,11 @@ public sealed class CallerOptions
 public static class Callers
 {
     /// <summary>The user that published the message, or null when it carries no <c>user-id</c>.</summary>
-    public static string? Of(ConsumeContext context) =>
-        context.ReceiveContext.TryGetPayload<RabbitMqBasicConsumeContext>(out var amqp) && amqp.Properties.IsUserIdPresent()
+    public static string? Of(ConsumeContext context) => Of(context.ReceiveContext);
+
+    /// <inheritdoc cref="Of(ConsumeContext)"/>
+    public static string? Of(ReceiveContext context) =>
+        context.TryGetPayload<RabbitMqBasicConsumeContext>(out var amqp) && amqp.Properties.IsUserIdPresent()
             ? amqp.Properties.UserId
             : null;
 

@@ -108,7 +108,7 @@ internal sealed class CommandSizeLimit(long maxSize, IServiceScopeFactory scopes
         where T : class
     {
         var endpoint = await context.PublishEndpointProvider.GetPublishSendEndpoint<T>();
-        await endpoint.Send(outcome, context.CancellationToken);
+        await endpoint.Send(outcome, EventRouting.To<T>(Callers.Of(context)), context.CancellationToken);
         metrics.Ended(outcome);
     }
 

@@ -80,6 +80,7 @@ public static class Extensions
                     cfg,
                     context.GetRequiredService<IOptions<RabbitMqTransportOptions>>().Value,
                     context.GetRequiredService<IOptions<BrokerOptions>>().Value);
+                EventRouting.Configure(cfg);
                 cfg.ConfigureJsonSerializerOptions(options =>
                 {
                     options.Converters.Insert(0, new LenientEnumConverterFactory());

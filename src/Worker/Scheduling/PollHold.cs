@@ -27,7 +27,7 @@ internal static class PollHold
         if (await db.Set<TRow>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, context.CancellationToken) is { } stale
             && stale.Outcome is { } again)
         {
-            await context.PublishOutcomeAsync(again);
+            await context.PublishOutcomeAsync(stale);
         }
 
         return null;
