@@ -13,7 +13,7 @@ const url = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672/';
 // it names this connection's user.
 const user = decodeURIComponent(new URL(url).username || 'guest');
 const simulated = process.env.AVATAR_SIMULATED === 'true';
-const service = process.env.AVATAR_CALLER ?? 'node-example';
+const service = process.env.AVATAR_CALLER ?? user;
 const callbackUrl = process.env.AVATAR_CALLBACK_URL ?? 'https://caller.example/avatar/done';
 const timeoutMs = Number(process.env.AVATAR_TIMEOUT_SECONDS ?? 180) * 1000;
 
@@ -24,11 +24,12 @@ const connection = await amqp.connect(url);
 const channel = await connection.createConfirmChannel();
 
 // Our own queue (named after the service, as the per-service users of scripts/rabbitmq-users.sh require), bound to the
-// event exchanges. The worker and MassTransit declare the same exchanges the same way: durable fanout.
+// event exchanges. Each is a durable topic exchange whose routing key is the flow's owner, the user that published the
+// command: binding with our own user name receives our flows' events, and RabbitMQ refuses a caller any other key.
 const { queue } = await channel.assertQueue(`${service}.events-${randomUUID()}`, { exclusive: true, autoDelete: true });
 for (const type of events) {
-  await channel.assertExchange(exchange(type), 'fanout', { durable: true });
-  await channel.bindQueue(queue, exchange(type), '');
+  await channel.assertExchange(exchange(type), 'topic', { durable: true });
+  await channel.bindQueue(queue, exchange(type), user);
 }
 
 const waiting = [];
