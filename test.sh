@@ -83,7 +83,9 @@ check promtool-check-rules promtool check rules deploy/prometheus/alerts.yml
 check promtool-check-config promtool check config deploy/prometheus/prometheus.yml
 check promtool-test-rules promtool test rules deploy/prometheus/alerts.test.yml
 
-dotnet build Worker.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+# Locked restore: exactly the packages (and content hashes) the lock files record, or the run fails here.
+dotnet restore Worker.sln --locked-mode -nologo -v quiet
+dotnet build Worker.sln -c Release --no-restore -nologo -v quiet -clp:ErrorsOnly
 # The contracts package .NET callers reference: packed from that build, with its XML documentation.
 check contracts-package scripts/check-contracts-package.sh
 # The AsyncAPI document parses without errors with the AsyncAPI parser (Node.js and npm come with the machine).

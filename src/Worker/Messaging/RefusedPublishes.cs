@@ -23,7 +23,7 @@ namespace Avatar.Worker.Messaging;
 /// channel is accepted. MassTransit keeps a channel as long as it is open, so the cure is to close the bus's connection:
 /// MassTransit opens a new one (to another node when <c>RabbitMq__Nodes</c> lists several) with new channels.</item>
 /// <item>A queue that refuses what it is given: a subscriber's queue full with <c>x-overflow=reject-publish</c>, a
-/// quorum queue without its majority. A fanout publish is refused when any one bound queue refuses it, although every
+/// quorum queue without its majority. A publish is refused when any one queue it reaches refuses it, although every
 /// other bound queue got it. No reconnect cures that, and sending again only copies the event to everyone else.</item>
 /// </list>
 /// So the cure goes only where it is needed and cures: a refused <b>send</b> (the dispatcher's polls, to the worker's
