@@ -86,6 +86,8 @@ check promtool-test-rules promtool test rules deploy/prometheus/alerts.test.yml
 # Locked restore: exactly the packages (and content hashes) the lock files record, or the run fails here.
 dotnet restore Worker.sln --locked-mode -nologo -v quiet
 dotnet build Worker.sln -c Release --no-restore -nologo -v quiet -clp:ErrorsOnly
+# Every relative link in README.md and docs/ leads somewhere.
+check doc-links scripts/check-links.sh
 # The contracts package .NET callers reference: packed from that build, with its XML documentation.
 check contracts-package scripts/check-contracts-package.sh
 # The AsyncAPI document parses without errors with the AsyncAPI parser (Node.js and npm come with the machine).

@@ -22,8 +22,8 @@ public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) :
     /// </summary>
     /// <remarks>
     /// Changes are detected once, here; the cut values are set through the change tracker, so the save needs no second
-    /// scan (every message saves at least once: the two scans and a look at every property were about 6 % of the
-    /// worker's processor time in a profile, see README "Benchmark").
+    /// scan: every message saves at least once, so a second scan of every property would be paid on every message
+    /// (what it cost in a profile: docs/benchmarks.md).
     /// </remarks>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {

@@ -19,7 +19,7 @@ public static class Extensions
     /// </summary>
     /// <remarks>
     /// Pooled: every message and every dispatcher round takes a context, and building one from scratch (its options,
-    /// its internal services) cost more processor time than the statements it then ran (see README, "Benchmark").
+    /// its internal services) cost more processor time than the statements it then ran (see docs/benchmarks.md).
     /// The context holds no state of its own, so a pooled one is as good as new.
     /// </remarks>
     public static IServiceCollection AddPersistence(this IServiceCollection services)

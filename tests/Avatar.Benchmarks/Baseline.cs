@@ -78,7 +78,7 @@ internal static class Baseline
 
     /// <summary>
     /// The worker is measured once its code has tiered up: the runtime's JIT compiled for under 5 % of a batch's time.
-    /// Until then it compiles much of the time (most of its second minute; see README "Benchmark"), and what would be
+    /// Until then it compiles much of the time (most of its second minute; see docs/benchmarks.md), and what would be
     /// measured is its start.
     /// </summary>
     private static bool IsWarm(BenchmarkResult batch) => batch.CompilingTime < batch.Wall * 0.05;

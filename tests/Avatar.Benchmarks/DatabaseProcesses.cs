@@ -5,7 +5,7 @@ namespace Avatar.Benchmarks;
 /// <summary>
 /// Processor time PostgreSQL's processes on this machine have used so far: every process named <c>postgres</c> (the
 /// server, its backends and background workers), with the time of those that already exited, which the server's main
-/// process collects. A review costs the database about half what it costs the worker (see README, "Benchmark"), and
+/// process collects. A review costs the database about half what it costs the worker (see docs/benchmarks.md), and
 /// the two share the machine; null when PostgreSQL runs elsewhere and there is nothing to read.
 /// </summary>
 internal static class DatabaseProcesses

@@ -112,6 +112,39 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
         Assert.Equal(HttpStatusCode.Redirect, (await FollowAsync(worker, link)).StatusCode);
     });
 
+    [Fact]
+    public async Task Forwarded_headers_count_only_from_a_listed_proxy()
+    {
+        // This machine's own non-loopback address plays a proxy on another machine: a request to it comes from it.
+        var address = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a));
+        Assert.True(address is not null, "this test needs a non-loopback IPv4 address on the machine");
+        var onAllInterfaces = new Dictionary<string, string>(Receiver) { ["Avatar:Callback:ListenAddress"] = "0.0.0.0" };
+        var created = await CreateSessionAsync();
+        var link = await Simulator.CompleteH5Async(created.H5Link);
+
+        // Not listed (the list holds 10.0.0.0/24 only): its X-Forwarded-Proto is ignored, so the request is plain http.
+        await Fixture.WithWorkerAsync(onAllInterfaces, async _ =>
+            Assert.Equal(HttpStatusCode.Forbidden, (await FromAsync(address!, link)).StatusCode));
+        Assert.Null((await FindAsync<AvatarSession>(created.SessionId))!.CallbackAt);
+
+        // Listed: the same request counts as https and the link works.
+        var listed = new Dictionary<string, string>(onAllInterfaces) { ["Avatar:Callback:TrustedProxies:1"] = address!.ToString() };
+        await Fixture.WithWorkerAsync(listed, async _ =>
+            Assert.Equal(HttpStatusCode.Redirect, (await FromAsync(address!, link)).StatusCode));
+
+        static async Task<HttpResponseMessage> FromAsync(System.Net.IPAddress proxy, Uri link)
+        {
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{proxy}:{PublicPort}{link.PathAndQuery}"));
+            request.Headers.Add("X-Forwarded-Proto", "https");
+            request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+            return await http.SendAsync(request);
+        }
+    }
 
     /// <summary>What a browser's request looks like once the proxy in front of the worker passed it on.</summary>
     internal static async Task<HttpResponseMessage> FollowAsync(WorkerInstance worker, Uri link, bool https = true)

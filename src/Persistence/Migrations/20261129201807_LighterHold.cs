@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Avatar.Persistence.Migrations
 {
     /// <summary>
-    /// The hold functions, with the same signature and result, made cheaper for the database (README, "Benchmark"):
+    /// The hold functions, with the same signature and result, made cheaper for the database (docs/benchmarks.md):
     /// in PL/pgSQL instead of SQL, since PostgreSQL plans the UPDATE of a SQL function again on every call and that of a
     /// PL/pgSQL function once per connection; and committed without waiting for the WAL flush. A hold is a lease: if a
     /// database crash loses one, the row is as its claim left it, the poll's save (conditioned on the hold) fails, and

@@ -7,7 +7,7 @@ namespace Avatar.Persistence.Migrations
     /// <summary>
     /// Drops the index on a submission's xcompute task id: no statement of the worker or the admin tool looks a
     /// submission up by it, and every save of a submission moves its schedule, an indexed column, so each one wrote an
-    /// entry into this index too (README, "Benchmark").
+    /// entry into this index too (docs/benchmarks.md).
     /// </summary>
     public partial class DropUnusedTaskIdIndex : Migration
     {
