@@ -30,7 +30,7 @@ internal sealed class Abandonment(IConfiguration configuration)
 
         var connectionString = configuration.GetConnectionString(Extensions.ConnectionStringName)
             ?? throw new InvalidOperationException("ConnectionStrings__Avatar is not set.");
-        await using var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql(connectionString).Options);
+        await using var db = AvatarDbContext.Open(connectionString);
 
         if (await EndAsync(db, id, $"abandoned by an operator: {reason.Trim()}", output, cancellationToken) is not var (outcome, owner))
         {

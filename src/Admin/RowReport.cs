@@ -15,7 +15,7 @@ internal sealed class RowReport(IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString(Extensions.ConnectionStringName)
             ?? throw new InvalidOperationException("ConnectionStrings__Avatar is not set.");
-        await using var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql(connectionString).Options);
+        await using var db = AvatarDbContext.Open(connectionString);
 
         if (await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken) is { } session)
         {

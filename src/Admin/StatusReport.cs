@@ -13,7 +13,7 @@ internal sealed class StatusReport(IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString(Extensions.ConnectionStringName)
             ?? throw new InvalidOperationException("ConnectionStrings__Avatar is not set.");
-        await using var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql(connectionString).Options);
+        await using var db = AvatarDbContext.Open(connectionString);
         foreach (var table in new[] { "sessions", "submissions" })
         {
             await WriteAsync(output, db, table, cancellationToken);

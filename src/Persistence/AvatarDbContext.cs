@@ -1,11 +1,19 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Avatar.Persistence;
 
 public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) : DbContext(options)
 {
+    /// <summary>
+    /// A context of its own on <paramref name="connectionString"/>, configured as the worker's are
+    /// (<see cref="Extensions.UseAvatarDatabase"/>), outside dependency injection: the ops command, tests, benchmarks.
+    /// </summary>
+    public static AvatarDbContext Open(string connectionString, params IInterceptor[] interceptors) =>
+        new(new DbContextOptionsBuilder<AvatarDbContext>().UseAvatarDatabase(connectionString).AddInterceptors(interceptors).Options);
+
     public const string Schema = "avatar";
 
     public DbSet<AvatarSession> Sessions => Set<AvatarSession>();

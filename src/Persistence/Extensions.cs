@@ -34,10 +34,6 @@ public static class Extensions
             options.UseAvatarDatabase(WithStatementReuse(connectionString), npgsql => npgsql
                 .EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(10), errorCodesToAdd: null));
 
-            // A failing command surfaces as an exception where it is handled (and logged once there); at Error level EF
-            // would also report expected outcomes, such as the unique-key race between two copies of one command.
-            options.ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug)));
-
             // EF Core interceptors registered as services join every context: none in production; the race tests'
             // pause point in the save.
             options.AddInterceptors(provider.GetServices<IInterceptor>());
@@ -49,10 +45,15 @@ public static class Extensions
     }
 
     /// <summary>
-    /// PostgreSQL at <paramref name="connectionString"/>, with what a context that applies or scaffolds migrations needs:
-    /// their history kept in the worker's schema. The worker, the migration scaffolder and the tests that migrate all
-    /// configure it here; <paramref name="npgsql"/> adds settings of the caller's own.
+    /// PostgreSQL at <paramref name="connectionString"/>: the one way every context of the worker's database is
+    /// configured (the worker, <c>avatar-admin</c>, the migration scaffolder, the tests and the benchmarks), with the
+    /// migrations' history in the worker's schema; <paramref name="npgsql"/> adds settings of the caller's own.
     /// </summary>
+    /// <remarks>
+    /// A failing command or save surfaces as an exception where it is handled, and is logged there if it matters; at
+    /// Error level EF Core would also report outcomes the worker expects and handles, such as the unique-key race between
+    /// two copies of one command, and wake whoever alerts on errors for nothing.
+    /// </remarks>
     public static TBuilder UseAvatarDatabase<TBuilder>(this TBuilder options, string connectionString, Action<NpgsqlDbContextOptionsBuilder>? npgsql = null)
         where TBuilder : DbContextOptionsBuilder
     {
@@ -61,6 +62,7 @@ public static class Extensions
             o.MigrationsHistoryTable("__EFMigrationsHistory", AvatarDbContext.Schema);
             npgsql?.Invoke(o);
         });
+        options.ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug), (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
         return options;
     }
 

@@ -28,7 +28,7 @@ public static class ClaimQueryBenchmark
         var connectionString = await services.CreateDatabaseAsync(database);
         try
         {
-            await using (var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql(connectionString).Options))
+            await using (var db = AvatarDbContext.Open(connectionString))
             {
                 await db.Database.MigrateAsync();
             }

@@ -123,18 +123,22 @@ public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fi
             .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a));
         Assert.True(address is not null, "this test needs a non-loopback IPv4 address on the machine");
         var onAllInterfaces = new Dictionary<string, string>(Receiver) { ["Avatar:Callback:ListenAddress"] = "0.0.0.0" };
-        var created = await CreateSessionAsync();
-        var link = await Simulator.CompleteH5Async(created.H5Link);
+        var (sessionId, link) = (Guid.Empty, (Uri?)null);
 
-        // Not listed (the list holds 10.0.0.0/24 only): its X-Forwarded-Proto is ignored, so the request is plain http.
-        await Fixture.WithWorkerAsync(onAllInterfaces, async _ =>
-            Assert.Equal(HttpStatusCode.Forbidden, (await FromAsync(address!, link)).StatusCode));
-        Assert.Null((await FindAsync<AvatarSession>(created.SessionId))!.CallbackAt);
+        // Not listed (the list holds 10.0.0.0/24 only): its X-Forwarded-* are ignored, so the request is plain http from it.
+        await Fixture.WithWorkerAsync(onAllInterfaces, async worker =>
+        {
+            var created = await CreateSessionAsync();
+            (sessionId, link) = (created.SessionId, await Simulator.CompleteH5Async(created.H5Link));
+            Assert.Equal(HttpStatusCode.Forbidden, (await FromAsync(address!, link)).StatusCode);
+            Assert.True(worker.Logs.Contains($"{sessionId} from {address}: it arrived over plain http"), "refused for another reason");
+        });
+        Assert.Null((await FindAsync<AvatarSession>(sessionId))!.CallbackAt);
 
         // Listed: the same request counts as https and the link works.
         var listed = new Dictionary<string, string>(onAllInterfaces) { ["Avatar:Callback:TrustedProxies:1"] = address!.ToString() };
         await Fixture.WithWorkerAsync(listed, async _ =>
-            Assert.Equal(HttpStatusCode.Redirect, (await FromAsync(address!, link)).StatusCode));
+            Assert.Equal(HttpStatusCode.Redirect, (await FromAsync(address!, link!)).StatusCode));
 
         static async Task<HttpResponseMessage> FromAsync(System.Net.IPAddress proxy, Uri link)
         {

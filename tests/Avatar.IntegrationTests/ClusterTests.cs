@@ -125,7 +125,7 @@ public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
     private static async Task<int> CountInReviewAsync(string connectionString, IEnumerable<SubmitAvatarAssets> commands)
     {
         var ids = commands.Select(c => c.SubmissionId).ToList();
-        await using var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql(connectionString).Options);
+        await using var db = AvatarDbContext.Open(connectionString);
         return await db.Submissions.CountAsync(s => ids.Contains(s.Id) && s.State == SubmissionState.InReview);
     }
 }

@@ -32,8 +32,7 @@ public sealed class FlowRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
             row.UpdatedAt = DateTimeOffset.UtcNow;
             Assert.True(await db.TrySaveAsync(default));
         });
-        await using var admin = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>()
-            .UseNpgsql(Fixture.ConnectionString).AddInterceptors(worker).Options);
+        await using var admin = AvatarDbContext.Open(Fixture.ConnectionString, worker);
 
         var outcome = await Abandonment.EndAsync(admin, id, "abandoned by an operator: test", TextWriter.Null, default);
 

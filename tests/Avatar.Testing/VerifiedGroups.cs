@@ -12,7 +12,7 @@ public static class VerifiedGroups
     public static async Task<string> MintVerifiedGroupAsync(this SimulatorClient simulator, string connectionString)
     {
         var groupId = await simulator.MintGroupAsync();
-        await using var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql(connectionString).Options);
+        await using var db = AvatarDbContext.Open(connectionString);
         await VerifiedGroup.RecordAsync(db, groupId, Guid.Empty, owner: null, CancellationToken.None);
         return groupId;
     }

@@ -80,7 +80,7 @@ public sealed class RequestBudgetTests
     public void A_held_back_call_waits_only_for_the_pause_and_counts_no_attempt()
     {
         var schedule = new Schedule(
-            new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options), new DatabaseClock(TimeProvider.System), Options.Create(new WorkflowOptions()), TimeProvider.System);
+            AvatarDbContext.Open("Host=unused"), new DatabaseClock(TimeProvider.System), Options.Create(new WorkflowOptions()), TimeProvider.System);
         schedule.Anchor(Start);
         var row = new AvatarSubmission { GroupId = "g", ProjectName = "p", Schedule = { Deadline = Start.AddMinutes(15), PollAttempts = 10 } };
         var held = new XComputeFailure(FailureKind.RateLimited, 429, "held_back", "held back", TimeSpan.FromSeconds(0.4)) { HeldBack = true };

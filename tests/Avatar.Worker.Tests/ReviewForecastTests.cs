@@ -184,7 +184,7 @@ public sealed class ReviewForecastTests
         var options = new WorkflowOptions();
         options.Polling.Strategy = strategy;
         var schedule = new Schedule(
-            new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options), new DatabaseClock(TimeProvider.System), Options.Create(options), TimeProvider.System);
+            AvatarDbContext.Open("Host=unused"), new DatabaseClock(TimeProvider.System), Options.Create(options), TimeProvider.System);
         schedule.Anchor(Submitted.AddSeconds(polledAt));
         var row = new AvatarSubmission { GroupId = "g", ProjectName = "p", Schedule = { Deadline = Submitted.AddMinutes(15) } };
         return (schedule, row);

@@ -16,7 +16,7 @@ public sealed class ScheduleTests
     public ScheduleTests()
     {
         // The rules need no database; the context is never opened.
-        var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options);
+        var db = AvatarDbContext.Open("Host=unused");
         schedule = new Schedule(db, new DatabaseClock(clock), Options.Create(new WorkflowOptions()), clock);
         schedule.Anchor(DatabaseStart);
     }
@@ -51,7 +51,7 @@ public sealed class ScheduleTests
     [Fact]
     public void Now_is_refused_before_the_database_clock_is_read()
     {
-        var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused").Options);
+        var db = AvatarDbContext.Open("Host=unused");
         var unsynced = new Schedule(db, new DatabaseClock(clock), Options.Create(new WorkflowOptions()), clock);
 
         Assert.Throws<InvalidOperationException>(() => unsynced.Now);
@@ -61,7 +61,7 @@ public sealed class ScheduleTests
     public async Task A_recent_reading_of_the_database_clock_sets_the_step_clock_without_a_statement()
     {
         // "Host=unused" cannot be connected to: a statement would throw.
-        var db = new AvatarDbContext(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql("Host=unused;Timeout=1").Options);
+        var db = AvatarDbContext.Open("Host=unused;Timeout=1");
         var databaseClock = new DatabaseClock(clock);
         databaseClock.Remember(DatabaseStart);
         var step = new Schedule(db, databaseClock, Options.Create(new WorkflowOptions()), clock);

@@ -130,7 +130,7 @@ public sealed class AvatarFixture : IAsyncLifetime
     }
 
     public AvatarDbContext Db() =>
-        new(new DbContextOptionsBuilder<AvatarDbContext>().UseNpgsql(ConnectionString).Options);
+        AvatarDbContext.Open(ConnectionString);
 
     public Task Publish<T>(T command)
         where T : class => Bus.Publish(command);
