@@ -154,4 +154,15 @@ public sealed class LifecycleTests(AvatarFixture fixture) : AvatarTest(fixture)
 
         Assert.Contains("Avatar:Polling:Lease must be more than twice XCompute:RequestTimeout", refused.Message);
     }
+
+    [Fact]
+    public async Task A_bad_nested_setting_stops_the_worker_at_start_and_the_message_names_it()
+    {
+        var settings = Fixture.WorkerSettings();
+        settings["Avatar:Polling:Multiplier"] = "0.5";
+
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => WorkerInstance.StartAsync(settings));
+
+        Assert.Contains("'WorkflowOptions.Polling' members: 'Multiplier'", refused.Message);
+    }
 }

@@ -1,3 +1,4 @@
+using Avatar.Worker.Hosting;
 using Avatar.Worker.Security;
 
 namespace Avatar.Worker.Callback;
@@ -20,10 +21,8 @@ public static class Extensions
             }
         });
 
-        services.AddOptions<CallbackOptions>()
-            .BindConfiguration(CallbackOptions.Section)
+        services.AddSettings<CallbackOptions>(CallbackOptions.Section)
             .PostConfigure(o => o.SigningKey = SecretFile.Read(o.SigningKeyFile, o.SigningKey ?? "", "Avatar:Callback:SigningKeyFile") is { Length: > 0 } key ? key : null)
-            .ValidateDataAnnotations()
             .Validate(o => o.PublicBaseUrl is null || o.SigningKey is not null, "Avatar:Callback:PublicBaseUrl needs Avatar:Callback:SigningKey (or SigningKeyFile) to sign its links.")
             .Validate(
                 o => o.SigningKey is null || KeyRing.TryParse(o.SigningKey, "Avatar:Callback:SigningKey", out _, out _),
@@ -36,8 +35,7 @@ public static class Extensions
                 "Avatar:Callback:TrustedProxies must be IP addresses or networks (10.0.0.5, 10.0.0.0/24).")
             .Validate<IConfiguration>(
                 (_, configuration) => !configuration.GetValue<bool>("ForwardedHeaders_Enabled"),
-                "ASPNETCORE_FORWARDEDHEADERS_ENABLED trusts X-Forwarded-* from every client; unset it and list the reverse proxies in Avatar:Callback:TrustedProxies.")
-            .ValidateOnStart();
+                "ASPNETCORE_FORWARDEDHEADERS_ENABLED trusts X-Forwarded-* from every client; unset it and list the reverse proxies in Avatar:Callback:TrustedProxies.");
         services.AddSingleton<CallbackLinks>();
         return services;
     }

@@ -1,3 +1,4 @@
+using Avatar.Worker.Hosting;
 using Avatar.Worker.Consumers;
 using Avatar.Worker.Scheduling;
 using MassTransit;
@@ -15,8 +16,8 @@ public static class Extensions
     public static IServiceCollection AddMessaging(this IServiceCollection services)
     {
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration(BrokerOptions.Section);
-        services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section);
-        services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section);
+        services.AddSettings<BrokerOptions>(BrokerOptions.Section);
+        services.AddSettings<MessagingOptions>(MessagingOptions.Section);
 
         // The host counts as started only once the queues exist and consume, so nothing published right after is lost.
         // A stop gives the messages in flight ConsumerStopTimeout to finish, then cancels them (they go back to their

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Avatar.Worker.Messaging;
 
 public sealed class MessagingOptions
@@ -8,9 +10,11 @@ public sealed class MessagingOptions
     /// The largest message an endpoint reads, in bytes (64 KiB): a larger command ends in its failure event without
     /// being deserialized, or goes to <c>_error</c> when its id cannot be read (<see cref="CommandSizeLimit"/>).
     /// </summary>
+    [Range(1024, 16 * 1024 * 1024)]
     public long MaxMessageSize { get; set; } = 64 * 1024;
 
     /// <summary>How many messages one consumer handles at once in this instance.</summary>
+    [Range(1, 1000)]
     public int ConcurrentMessageLimit { get; set; } = 8;
 
     /// <summary>
@@ -18,6 +22,7 @@ public sealed class MessagingOptions
     /// start at 1 s and double up to 30 s apart until they span this long; then the message goes back to its queue
     /// (never to <c>_error</c>). Meanwhile the <see cref="OutageGate"/> stops the endpoints if PostgreSQL is away.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan OutageTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>

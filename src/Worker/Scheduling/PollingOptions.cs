@@ -25,6 +25,7 @@ public sealed class PollingOptions
     public TimeSpan MinDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long a claim on a row lasts. Must exceed one step's xcompute calls (two <c>XCompute:RequestTimeout</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -63,9 +64,11 @@ public enum PollingStrategy
 public sealed class RetentionOptions
 {
     /// <summary>Finished sessions and submissions are deleted this long after their last change.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan Period { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>How often each instance looks for rows to delete.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Rows deleted per statement, so a sweep never holds many locks or a long transaction.</summary>

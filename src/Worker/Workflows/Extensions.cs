@@ -1,3 +1,4 @@
+using Avatar.Worker.Hosting;
 using Avatar.Worker.XCompute;
 using Microsoft.Extensions.Options;
 
@@ -8,14 +9,11 @@ public static class Extensions
     /// <summary>The session and submission workflows and their timings (section <c>Avatar</c>).</summary>
     public static IServiceCollection AddAvatarWorkflows(this IServiceCollection services)
     {
-        services.AddOptions<WorkflowOptions>()
-            .BindConfiguration(WorkflowOptions.Section)
-            .ValidateDataAnnotations()
+        services.AddSettings<WorkflowOptions>(WorkflowOptions.Section)
             .Validate<IOptions<XComputeOptions>>(
                 // One step makes at most two xcompute calls; a lease shorter than that could let two instances work one row.
                 (workflow, xcompute) => workflow.Polling.Lease > 2 * xcompute.Value.RequestTimeout,
-                "Avatar:Polling:Lease must be more than twice XCompute:RequestTimeout.")
-            .ValidateOnStart();
+                "Avatar:Polling:Lease must be more than twice XCompute:RequestTimeout.");
 
         services.AddScoped<SessionSteps>();
         services.AddScoped<SubmissionSteps>();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Workflows;
 
@@ -41,9 +42,12 @@ public sealed class WorkflowOptions
     /// </summary>
     public bool AcceptUnknownGroups { get; set; }
 
+    [ValidateObjectMembers]
     public Messaging.CallerOptions Callers { get; set; } = new();
 
+    [ValidateObjectMembers]
     public Scheduling.PollingOptions Polling { get; set; } = new();
 
+    [ValidateObjectMembers]
     public Scheduling.RetentionOptions Retention { get; set; } = new();
 }

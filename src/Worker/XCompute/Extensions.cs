@@ -1,3 +1,4 @@
+using Avatar.Worker.Hosting;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Avatar.Worker.Security;
@@ -17,14 +18,11 @@ public static class Extensions
     /// <summary>The Refit client for xcompute (section <c>XCompute</c>) and <see cref="XComputeClient"/> over it.</summary>
     public static IServiceCollection AddXCompute(this IServiceCollection services)
     {
-        services.AddOptions<XComputeOptions>()
-            .BindConfiguration(XComputeOptions.Section)
+        services.AddSettings<XComputeOptions>(XComputeOptions.Section)
             .PostConfigure(o => o.ApiKey = SecretFile.Read(o.ApiKeyFile, o.ApiKey, "XCompute:ApiKeyFile"))
-            .ValidateDataAnnotations()
             .Validate(
                 o => o.BaseUrl.Scheme == Uri.UriSchemeHttps || o.AllowInsecureHttp,
-                "XCompute:BaseUrl must be an https URL; the API key and byted tokens would cross the network in clear (XCompute:AllowInsecureHttp=true allows http for the simulator and tests)")
-            .ValidateOnStart();
+                "XCompute:BaseUrl must be an https URL; the API key and byted tokens would cross the network in clear (XCompute:AllowInsecureHttp=true allows http for the simulator and tests)");
 
         // No retry handler on purpose: every retry is a row in the database schedule, so it survives a restart,
         // honours Retry-After without holding a consumer, and never repeats a submit whose outcome is unknown.
