@@ -82,11 +82,6 @@ public static class Extensions
                     context.GetRequiredService<IOptions<RabbitMqTransportOptions>>().Value,
                     context.GetRequiredService<IOptions<BrokerOptions>>().Value);
                 EventRouting.Configure(cfg);
-                cfg.ConfigureJsonSerializerOptions(options =>
-                {
-                    options.Converters.Insert(0, new LenientEnumConverterFactory());
-                    return options;
-                });
                 cfg.ConfigureEndpoints(context);
             });
         });
