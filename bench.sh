@@ -20,4 +20,4 @@ harness_services_up "avatar-bench"
 
 mkdir -p .run
 dotnet build Worker.sln -c Release -nologo -v quiet >.run/build.log 2>&1 || { cat .run/build.log >&2; exit 1; }
-dotnet tests/Avatar.Benchmarks/bin/Release/net10.0/Avatar.Benchmarks.dll "$@"
+dotnet perf/Avatar.Benchmarks/bin/Release/net10.0/Avatar.Benchmarks.dll "$@"

@@ -29,4 +29,4 @@ fi
 
 mkdir -p .run/chaos
 dotnet build Worker.sln -c Release -nologo -v quiet >.run/build.log 2>&1 || { cat .run/build.log >&2; exit 1; }
-dotnet tests/Avatar.Chaos/bin/Release/net10.0/Avatar.Chaos.dll --log-directory .run/chaos "$@"
+dotnet perf/Avatar.Chaos/bin/Release/net10.0/Avatar.Chaos.dll --log-directory .run/chaos "$@"

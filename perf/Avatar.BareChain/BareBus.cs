@@ -5,7 +5,7 @@ namespace Avatar.BareChain;
 
 /// <summary>
 /// The worker's broker settings on bare MassTransit, for the benchmarks' reference programs (this one and
-/// <c>tests/Avatar.StackFloor</c>, which compiles this file too): the <c>RabbitMq</c> section (Host, Port, VHost,
+/// <c>perf/Avatar.StackFloor</c>, which compiles this file too): the <c>RabbitMq</c> section (Host, Port, VHost,
 /// User, Pass), publisher confirms, quorum queues, and no usage telemetry.
 /// </summary>
 public static class BareBus

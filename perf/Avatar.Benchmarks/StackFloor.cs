@@ -6,7 +6,7 @@ namespace Avatar.Benchmarks;
 
 /// <summary>
 /// <c>./bench.sh --stack-floor</c>: what the brief's fixed choices hold in memory before the worker's code adds anything.
-/// <c>tests/Avatar.StackFloor</c> is started once per layer, each adding one choice to the ones above it (MassTransit on
+/// <c>perf/Avatar.StackFloor</c> is started once per layer, each adding one choice to the ones above it (MassTransit on
 /// RabbitMQ, ASP.NET Core with health checks, OpenTelemetry with the Prometheus endpoint, Npgsql with one command, EF
 /// Core with one query), then the worker itself; each process's peak RSS is read a few seconds after it announced it
 /// started, before any message, and the median of <c>--starts 3</c> starts is printed per layer.
@@ -37,7 +37,7 @@ internal static class StackFloor
         var connectionString = await services.CreateDatabaseAsync(database);
         try
         {
-            var floor = WorkerProcess.BuildOutput("tests/Avatar.StackFloor", "Avatar.StackFloor");
+            var floor = WorkerProcess.BuildOutput("perf/Avatar.StackFloor", "Avatar.StackFloor");
             var worker = WorkerProcess.BuildOutput("src/Worker", "Avatar.Worker");
             var runs = Layers
                 .Select(layer => new Measured(layer.Name, floor, LayerSettings(services, connectionString, layer)))

@@ -10,7 +10,7 @@ using Stopwatch = System.Diagnostics.Stopwatch;
 
 namespace Avatar.Benchmarks;
 
-/// <summary>What the bare chain (<c>tests/Avatar.BareChain</c>) did with a batch of items.</summary>
+/// <summary>What the bare chain (<c>perf/Avatar.BareChain</c>) did with a batch of items.</summary>
 public sealed record BareChainResult(int Items, int Finished, TimeSpan Wall, TimeSpan ProcessorTime, long PeakResidentBytes)
 {
     public double Throughput => Finished / Wall.TotalSeconds;
@@ -49,7 +49,7 @@ internal sealed class BareChainRun : IAsyncDisposable
             settings["Messaging:ConcurrentMessageLimit"] = concurrency.ToString(CultureInfo.InvariantCulture);
             settings["Logging:LogLevel:Default"] = "Warning";
             run.chain = WorkerProcess.Start(
-                WorkerProcess.BuildOutput("tests/Avatar.BareChain", "Avatar.BareChain"), settings, Path.Combine(".run", "bench-bare-chain.log"));
+                WorkerProcess.BuildOutput("perf/Avatar.BareChain", "Avatar.BareChain"), settings, Path.Combine(".run", "bench-bare-chain.log"));
             await run.chain.WaitUntilStartedAsync(TimeSpan.FromMinutes(2));
             run.client = await StartClientAsync(run.services, run.done);
         }
