@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using Avatar.Contracts;
-using MassTransit;
-
 namespace Avatar.Demo;
 
 public enum Phase
@@ -11,51 +7,76 @@ public enum Phase
     Review,
 }
 
-/// <summary>Hands each event the worker publishes to whoever waits for that id and phase; the first one wins.</summary>
+/// <summary>An event the worker published, with the flow id and the step of the walkthrough it ends.</summary>
+public sealed record Delivered(Guid Id, Phase Phase, object Message);
+
+/// <summary>
+/// Every message handed to it, in order, and whoever waits for one: a wait ends as soon as a matching message arrives
+/// (a <see cref="TaskCompletionSource{TResult}"/> completed by <see cref="Add"/>), or at once when one already did,
+/// so nobody polls. Shared by the Demo and the tests (tests/Avatar.Testing compiles this file).
+/// </summary>
 public sealed class EventWaiter
 {
-    private readonly ConcurrentDictionary<(Guid, Phase), TaskCompletionSource<object>> waiting = new();
+    private readonly Lock gate = new();
+    private readonly List<object> arrived = [];
+    private readonly List<(Func<object, bool> Matches, TaskCompletionSource<object> Found)> waiting = [];
 
-    public Task<object> WaitAsync(Guid id, Phase phase, TimeSpan timeout) => Source(id, phase).Task.WaitAsync(timeout);
-
-    public void Deliver(Guid id, Phase phase, object message) => Source(id, phase).TrySetResult(message);
-
-    private TaskCompletionSource<object> Source(Guid id, Phase phase) =>
-        waiting.GetOrAdd((id, phase), _ => new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously));
-}
-
-public sealed class EventConsumer(EventWaiter waiter) :
-    IConsumer<AvatarSessionCreated>,
-    IConsumer<AvatarSessionFailed>,
-    IConsumer<AvatarAuthVerified>,
-    IConsumer<AvatarAuthFailed>,
-    IConsumer<AvatarAssetsApproved>,
-    IConsumer<AvatarAssetsRejected>,
-    IConsumer<AvatarCommandRefused>
-{
-    public Task Consume(ConsumeContext<AvatarSessionCreated> context) => Deliver(context.Message.SessionId, Phase.Session, context.Message);
-
-    public Task Consume(ConsumeContext<AvatarSessionFailed> context) => Deliver(context.Message.SessionId, Phase.Session, context.Message);
-
-    public Task Consume(ConsumeContext<AvatarAuthVerified> context) => Deliver(context.Message.SessionId, Phase.Verification, context.Message);
-
-    public Task Consume(ConsumeContext<AvatarAuthFailed> context) => Deliver(context.Message.SessionId, Phase.Verification, context.Message);
-
-    public Task Consume(ConsumeContext<AvatarAssetsApproved> context) => Deliver(context.Message.SubmissionId, Phase.Review, context.Message);
-
-    public Task Consume(ConsumeContext<AvatarAssetsRejected> context) => Deliver(context.Message.SubmissionId, Phase.Review, context.Message);
-
-    /// <summary>A refused command ends the wait for its step: it leads to no outcome (the record's text names the reason).</summary>
-    public Task Consume(ConsumeContext<AvatarCommandRefused> context) => context.Message.CommandType switch
+    /// <summary>Every message so far, in the order it arrived.</summary>
+    public IReadOnlyList<object> Arrived
     {
-        nameof(CreateAvatarSession) => Deliver(context.Message.FlowId, Phase.Session, context.Message),
-        nameof(SubmitAvatarAssets) => Deliver(context.Message.FlowId, Phase.Review, context.Message),
-        _ => Deliver(context.Message.FlowId, Phase.Verification, context.Message),
-    };
-
-    private Task Deliver(Guid id, Phase phase, object message)
-    {
-        waiter.Deliver(id, phase, message);
-        return Task.CompletedTask;
+        get
+        {
+            lock (gate)
+            {
+                return [.. arrived];
+            }
+        }
     }
+
+    public void Add(object message)
+    {
+        lock (gate)
+        {
+            arrived.Add(message);
+            for (var i = waiting.Count - 1; i >= 0; i--)
+            {
+                if (waiting[i].Matches(message))
+                {
+                    waiting[i].Found.TrySetResult(message);
+                    waiting.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    /// <summary>The first message of type <typeparamref name="T"/> that matches, arrived or still to come; a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public async Task<T> WaitFor<T>(Func<T, bool> predicate, TimeSpan timeout)
+    {
+        (Func<object, bool>, TaskCompletionSource<object>) waiter = (m => m is T t && predicate(t), new(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (gate)
+        {
+            if (arrived.OfType<T>().FirstOrDefault(predicate) is { } found)
+            {
+                return found;
+            }
+
+            waiting.Add(waiter);
+        }
+
+        try
+        {
+            return (T)await waiter.Item2.Task.WaitAsync(timeout);
+        }
+        finally
+        {
+            lock (gate)
+            {
+                waiting.Remove(waiter);
+            }
+        }
+    }
+
+    /// <summary>The Demo's wait: the first event that ends <paramref name="phase"/> of flow <paramref name="id"/>.</summary>
+    public async Task<object> WaitAsync(Guid id, Phase phase, TimeSpan timeout) =>
+        (await WaitFor<Delivered>(d => d.Id == id && d.Phase == phase, timeout)).Message;
 }

@@ -7,7 +7,7 @@ namespace Avatar.Testing;
 /// <summary>Every event the worker published during the run, as another service would receive it from RabbitMQ.</summary>
 public sealed class EventLog
 {
-    private readonly ConcurrentQueue<object> events = new();
+    private readonly Avatar.Demo.EventWaiter events = new();
     private readonly ConcurrentDictionary<object, string> traceParents = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<object, DateTimeOffset> arrivals = new(ReferenceEqualityComparer.Instance);
 
@@ -19,7 +19,7 @@ public sealed class EventLog
             traceParents[message] = traceParent;
         }
 
-        events.Enqueue(message);
+        events.Add(message);
     }
 
     /// <summary>The W3C trace context <paramref name="message"/> arrived with, if any.</summary>
@@ -28,7 +28,7 @@ public sealed class EventLog
     /// <summary>When <paramref name="message"/> reached this subscriber.</summary>
     public DateTimeOffset ArrivedAt(object message) => arrivals[message];
 
-    public IReadOnlyList<T> All<T>(Func<T, bool> predicate) => events.OfType<T>().Where(predicate).ToList();
+    public IReadOnlyList<T> All<T>(Func<T, bool> predicate) => events.Arrived.OfType<T>().Where(predicate).ToList();
 
     /// <summary>
     /// The promise, checked: every flow id that received two different outcomes (event type and error code), described.
@@ -40,7 +40,7 @@ public sealed class EventLog
     {
         var ends = new Dictionary<Guid, HashSet<string>>();
         var created = new HashSet<Guid>();
-        foreach (var message in events)
+        foreach (var message in events.Arrived)
         {
             if (message is AvatarSessionCreated c)
             {
@@ -68,22 +68,18 @@ public sealed class EventLog
         };
     }
 
-    /// <summary>Waits for the first event of type <typeparamref name="T"/> that matches.</summary>
+    /// <summary>Waits for the first event of type <typeparamref name="T"/> that matches: it ends when that event arrives.</summary>
     public async Task<T> WaitFor<T>(Func<T, bool> predicate, TimeSpan? timeout = null)
     {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (DateTime.UtcNow < until)
+        try
         {
-            if (events.OfType<T>().FirstOrDefault(predicate) is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(50);
+            return await events.WaitFor(predicate, timeout ?? TimeSpan.FromSeconds(30));
         }
-
-        var seen = string.Join(Environment.NewLine, events.Select(e => $"  {e}"));
-        throw new TimeoutException($"No matching {typeof(T).Name} within {timeout ?? TimeSpan.FromSeconds(30)}. Events seen:{Environment.NewLine}{seen}");
+        catch (TimeoutException)
+        {
+            var seen = string.Join(Environment.NewLine, events.Arrived.Select(e => $"  {e}"));
+            throw new TimeoutException($"No matching {typeof(T).Name} within {timeout ?? TimeSpan.FromSeconds(30)}. Events seen:{Environment.NewLine}{seen}");
+        }
     }
 }
 
