@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Avatar.Worker.Scheduling;
 using Avatar.Worker.Workflows;
 using Microsoft.Extensions.Options;
@@ -6,7 +7,7 @@ namespace Avatar.Worker.Tests;
 
 public sealed class DispatchWakeUpsTests
 {
-    private readonly SteppingClock clock = new(new DateTimeOffset(2026, 11, 29, 8, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 29, 8, 0, 0, TimeSpan.Zero));
     private readonly DispatchWakeUps wakeUps;
 
     public DispatchWakeUpsTests() =>

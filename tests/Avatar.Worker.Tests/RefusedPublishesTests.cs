@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Avatar.Worker.Messaging;
 using Avatar.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,7 @@ namespace Avatar.Worker.Tests;
 /// </summary>
 public sealed class RefusedPublishesTests
 {
-    private readonly SteppingClock clock = new(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public void Refusals_that_go_on_reconnect_at_once_then_after_pauses_that_double_up_to_the_cap()
