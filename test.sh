@@ -57,6 +57,7 @@ summary() {
 cleanup() {
   status=$?
   services_down
+  echo "test.sh took $((SECONDS / 60)) min $((SECONDS % 60)) s"
   summary
   exit "$status"
 }
