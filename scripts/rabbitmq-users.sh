@@ -41,29 +41,38 @@ BUS='[^:]*_bus_[^:]*'
 
 usage() { sed -n '2,13p' "$0" >&2; exit 2; }
 
-set_user() {
-  local user=$1 vhost=$2 configure=$3 write=$4 read=$5 password
+# A JSON string holding $1.
+json() {
+  local text=${1//\\/\\\\}
+  printf '"%s"' "${text//\"/\\\"}"
+}
+
+# A topic permission on one event exchange, as a definitions entry: no publishing, binding only with the keys given
+# (owners' names).
+topic() { # user vhost event keys...
+  local user=$1 vhost=$2 event=$3 keys
+  shift 3
+  keys=$(IFS='|'; echo "$*")
+  printf '{"user":%s,"vhost":%s,"exchange":%s,"write":"^$","read":%s}' \
+    "$(json "$user")" "$(json "$vhost")" "$(json "Avatar.Contracts:$event")" "$(json "^($keys)\$")"
+}
+
+# The user with the password on standard input (its tags kept), its permissions and its topic permissions, in one
+# rabbitmqctl call (each call starts an Erlang VM, about a second): a definitions document, piped from printf (a
+# shell builtin), so the password is on no command line and in no file.
+set_user() { # user vhost configure write read [topic permission entries, comma-separated]
+  local user=$1 vhost=$2 configure=$3 write=$4 read=$5 topics=${6:-} password tags
   IFS= read -r password || true
   if [ -z "$password" ]; then
     echo "no password on standard input for $user" >&2
     exit 2
   fi
 
-  if ctl list_users | awk '{print $1}' | grep -qxF -- "$user"; then
-    printf '%s\n' "$password" | ctl change_password "$user" >/dev/null
-  else
-    printf '%s\n' "$password" | ctl add_user "$user" >/dev/null
-  fi
-  ctl set_permissions -p "$vhost" "$user" "$configure" "$write" "$read" >/dev/null
+  tags=$(ctl list_users | awk -F'\t' -v user="$user" '$1 == user { gsub(/[][ ]/, "", $2); print $2 }')
+  printf '{"users":[{"name":%s,"password":%s,"tags":%s}],"permissions":[{"user":%s,"vhost":%s,"configure":%s,"write":%s,"read":%s}],"topic_permissions":[%s]}' \
+    "$(json "$user")" "$(json "$password")" "$(json "$tags")" "$(json "$user")" "$(json "$vhost")" \
+    "$(json "$configure")" "$(json "$write")" "$(json "$read")" "$topics" | ctl import_definitions --format json >/dev/null
   echo "$user on $vhost: configure '$configure' write '$write' read '$read'"
-}
-
-# A caller's topic permission on one event exchange: no publishing, binding only with the keys given (owners' names).
-set_topic() {
-  local user=$1 vhost=$2 event=$3 keys
-  shift 3
-  keys=$(IFS='|'; echo "$*")
-  ctl set_topic_permissions -p "$vhost" "$user" "Avatar.Contracts:$event" '^$' "^($keys)\$" >/dev/null
 }
 
 case "${1:-}" in
@@ -80,14 +89,16 @@ case "${1:-}" in
       exit 2
     fi
     queues="$user\\.[^:]*"
+    # Without a topic permission on an exchange RabbitMQ allows every binding key, so each event exchange gets one.
+    topics=""
+    for event in ${EVENTS//|/ }; do
+      topics+="${topics:+,}$(topic "$user" "${3:-/}" "$event" "$user")"
+    done
     set_user "$user" "${3:-/}" \
       "^($queues|Avatar\\.Contracts:($COMMANDS|$EVENTS)|MassTransit:Fault--.*)\$" \
       "^($queues|Avatar\\.Contracts:($COMMANDS)|MassTransit:Fault--.*)\$" \
-      "^($queues|Avatar\\.Contracts:($EVENTS))\$"
-    # Without a topic permission on an exchange RabbitMQ allows every binding key, so each event exchange gets one.
-    for event in ${EVENTS//|/ }; do
-      set_topic "$user" "${3:-/}" "$event" "$user"
-    done
+      "^($queues|Avatar\\.Contracts:($EVENTS))\$" \
+      "$topics"
     echo "$user on ${3:-/}: binds the event exchanges with the key '$user' only"
     ;;
   grant)
@@ -111,7 +122,7 @@ case "${1:-}" in
         exit 2
       fi
     done
-    set_topic "$user" "$vhost" "$event" "${owners[@]}"
+    printf '{"topic_permissions":[%s]}' "$(topic "$user" "$vhost" "$event" "${owners[@]}")" | ctl import_definitions --format json >/dev/null
     echo "$user on $vhost: binds $event with the keys ${owners[*]}"
     ;;
   show)

@@ -208,6 +208,8 @@ public sealed class CallerIdentityTests(AvatarFixture fixture) : AvatarTest(fixt
                 settings[key] = Fixture.WorkerSettings()[key];
             }
 
+            // An event a caller's own queue refuses is given up soon, so the worker's stop does not wait for it.
+            settings["Messaging:RefusalPatience"] = "00:00:03";
             await using var worker = await WorkerInstance.StartAsync(settings, Fixture.Logs);
             var (asA, asB) = (Fixture.Services.As(vhost, CallerA, passwords[CallerA]), Fixture.Services.As(vhost, CallerB, passwords[CallerB]));
             var (eventsA, eventsB, operatorEvents) = (new EventLog(), new EventLog(), new EventLog());
