@@ -14,7 +14,7 @@ internal sealed class StatusReport(IConfiguration configuration)
         var connectionString = configuration.GetConnectionString(Extensions.ConnectionStringName)
             ?? throw new InvalidOperationException("ConnectionStrings__Avatar is not set.");
         await using var db = AvatarDbContext.Open(connectionString);
-        foreach (var table in new[] { "sessions", "submissions" })
+        foreach (var table in new[] { db.TableName<AvatarSession>(), db.TableName<AvatarSubmission>() })
         {
             await WriteAsync(output, db, table, cancellationToken);
         }
@@ -29,7 +29,7 @@ internal sealed class StatusReport(IConfiguration configuration)
 
     private static async Task WriteAsync(TextWriter output, AvatarDbContext db, string table, CancellationToken cancellationToken)
     {
-        // Only the table name (one of two constants) is interpolated.
+        // Only the table name (from the model) is interpolated.
         var sql = $"""
             SELECT "State" AS "State", "NextPollAt" IS NOT NULL AS "Open", count(*)::int AS "Count",
                    (count(*) FILTER (WHERE "NextPollAt" <= now()))::int AS "Due",

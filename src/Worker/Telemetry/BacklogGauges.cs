@@ -15,19 +15,27 @@ internal sealed class BacklogGauges : WorkerLoop
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
-    private static readonly Dictionary<string, string[]> States = new()
-    {
-        ["sessions"] = [.. Enum.GetNames<SessionState>()],
-        ["submissions"] = [.. Enum.GetNames<SubmissionState>()],
-    };
-
     private readonly IServiceScopeFactory scopes;
-    private volatile Snapshot current = Snapshot.Empty;
+
+    /// <summary>Each table (its name from the EF Core model) and the states its rows can be in.</summary>
+    private readonly Dictionary<string, string[]> states;
+    private volatile Snapshot current;
 
     public BacklogGauges(AvatarMetrics metrics, IServiceScopeFactory scopes, WorkerLoops loops, TimeProvider clock, ILogger<BacklogGauges> logger)
         : base(loops, clock, logger)
     {
         this.scopes = scopes;
+        using (var scope = scopes.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AvatarDbContext>();
+            states = new()
+            {
+                [db.TableName<AvatarSession>()] = [.. Enum.GetNames<SessionState>()],
+                [db.TableName<AvatarSubmission>()] = [.. Enum.GetNames<SubmissionState>()],
+            };
+        }
+
+        current = Snapshot.Empty(states);
         metrics.Meter.CreateObservableGauge("avatar.rows", () => current.Rows, "{row}", "Rows with work left, by table and state.");
         metrics.Meter.CreateObservableGauge("avatar.rows.due", () => current.Due, "{row}", "Rows due now and not claimed, by table.");
         metrics.Meter.CreateObservableGauge("avatar.backlog.age", () => current.Age, "s", "How long the most overdue row has been due, by table (0 when none is).");
@@ -47,14 +55,14 @@ internal sealed class BacklogGauges : WorkerLoop
         return Interval;
     }
 
-    private static async Task<Snapshot> ReadAsync(AvatarDbContext db, CancellationToken cancellationToken)
+    private async Task<Snapshot> ReadAsync(AvatarDbContext db, CancellationToken cancellationToken)
     {
         var rows = new List<Measurement<long>>();
         var due = new List<Measurement<long>>();
         var age = new List<Measurement<double>>();
-        foreach (var table in States.Keys)
+        foreach (var (table, tableStates) in states)
         {
-            // Only the table name (a constant above) is interpolated.
+            // Only the table name (from the model) is interpolated.
             var sql = $"""
                 SELECT "State" AS "State", count(*) AS "Count",
                        count(*) FILTER (WHERE "NextPollAt" <= now()) AS "Due",
@@ -62,7 +70,7 @@ internal sealed class BacklogGauges : WorkerLoop
                 FROM {AvatarDbContext.Schema}.{table} WHERE "NextPollAt" IS NOT NULL GROUP BY "State"
                 """;
             var counts = await db.Database.SqlQueryRaw<StateCount>(sql).ToListAsync(cancellationToken);
-            foreach (var state in States[table])
+            foreach (var state in tableStates)
             {
                 rows.Add(new(counts.FirstOrDefault(c => c.State == state)?.Count ?? 0, Tag("table", table), Tag("state", state)));
             }
@@ -80,9 +88,9 @@ internal sealed class BacklogGauges : WorkerLoop
 
     private sealed record Snapshot(List<Measurement<long>> Rows, List<Measurement<long>> Due, List<Measurement<double>> Age)
     {
-        public static readonly Snapshot Empty = new(
-            [.. States.SelectMany(t => t.Value.Select(s => new Measurement<long>(0, Tag("table", t.Key), Tag("state", s))))],
-            [.. States.Keys.Select(t => new Measurement<long>(0, Tag("table", t)))],
-            [.. States.Keys.Select(t => new Measurement<double>(0, Tag("table", t)))]);
+        public static Snapshot Empty(Dictionary<string, string[]> states) => new(
+            [.. states.SelectMany(t => t.Value.Select(s => new Measurement<long>(0, Tag("table", t.Key), Tag("state", s))))],
+            [.. states.Keys.Select(t => new Measurement<long>(0, Tag("table", t)))],
+            [.. states.Keys.Select(t => new Measurement<double>(0, Tag("table", t)))]);
     }
 }
