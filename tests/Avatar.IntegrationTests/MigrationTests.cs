@@ -67,4 +67,31 @@ public sealed class MigrationTests(AvatarFixture fixture) : AvatarTest(fixture)
             await Fixture.Services.DropDatabaseAsync(database);
         }
     }
+
+    [Fact]
+    public async Task The_hold_a_fresh_database_gets_is_the_one_in_its_newest_sql_file_and_a_step_back_restores_the_one_before()
+    {
+        var database = $"avatar_migration_{Guid.NewGuid():N}";
+        var connectionString = await Fixture.Services.CreateDatabaseAsync(database);
+        try
+        {
+            await using var db = AvatarDbContext.Open(connectionString);
+            await db.Database.MigrateAsync();
+            Assert.Equal(["plpgsql with synchronous_commit off", "plpgsql with synchronous_commit off"], await HoldsAsync(db));
+
+            // LighterHold's Down: the hold of Sql/hold_v1.sql again.
+            await db.GetService<IMigrator>().MigrateAsync("20261129170626_HoldReturnsTheRow");
+            Assert.Equal(["sql", "sql"], await HoldsAsync(db));
+        }
+        finally
+        {
+            await Fixture.Services.DropDatabaseAsync(database);
+        }
+
+        static async Task<List<string>> HoldsAsync(AvatarDbContext db) => await db.Database.SqlQueryRaw<string>("""
+            SELECT l.lanname || CASE WHEN p.prosrc LIKE '%synchronous_commit%' THEN ' with synchronous_commit off' ELSE '' END AS "Value"
+            FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'avatar' AND p.proname IN ('hold_sessions', 'hold_submissions') ORDER BY p.proname
+            """).ToListAsync();
+    }
 }

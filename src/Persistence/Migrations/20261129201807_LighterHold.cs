@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Avatar.Persistence.Migrations
 {
     /// <summary>
-    /// The hold functions, with the same signature and result, made cheaper for the database (docs/benchmarks.md):
+    /// The hold functions (Sql/hold_v2.sql), with the same signature and result, made cheaper for the database (docs/benchmarks.md):
     /// in PL/pgSQL instead of SQL, since PostgreSQL plans the UPDATE of a SQL function again on every call and that of a
     /// PL/pgSQL function once per connection; and committed without waiting for the WAL flush. A hold is a lease: if a
     /// database crash loses one, the row is as its claim left it, the poll's save (conditioned on the hold) fails, and
@@ -14,25 +14,7 @@ namespace Avatar.Persistence.Migrations
     public partial class LighterHold : Migration
     {
         /// <inheritdoc />
-        protected override void Up(MigrationBuilder migrationBuilder)
-        {
-            foreach (var table in HoldReturnsTheRow.Tables)
-            {
-                migrationBuilder.Sql($"""
-                    CREATE OR REPLACE FUNCTION avatar.hold_{table}(row_id uuid, claim uuid, hold uuid, lease interval)
-                    RETURNS SETOF avatar.{table} LANGUAGE plpgsql VOLATILE AS $$
-                    BEGIN
-                        PERFORM set_config('synchronous_commit', 'off', true);
-                        RETURN QUERY
-                        UPDATE avatar.{table}
-                        SET "LeaseToken" = hold, "NextPollAt" = now() + lease, "UnfinishedAttempts" = "UnfinishedAttempts" + 1
-                        WHERE "Id" = row_id AND "LeaseToken" = claim AND "NextPollAt" > now()
-                        RETURNING *;
-                    END
-                    $$
-                    """);
-            }
-        }
+        protected override void Up(MigrationBuilder migrationBuilder) => migrationBuilder.Sql(Sql.SqlScripts.Read("hold_v2.sql"));
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
@@ -40,8 +22,9 @@ namespace Avatar.Persistence.Migrations
             foreach (var table in HoldReturnsTheRow.Tables)
             {
                 migrationBuilder.Sql($"DROP FUNCTION avatar.hold_{table}(uuid, uuid, uuid, interval)");
-                migrationBuilder.Sql(HoldReturnsTheRow.Function(table));
             }
+
+            migrationBuilder.Sql(Sql.SqlScripts.Read("hold_v1.sql"));
         }
     }
 }
