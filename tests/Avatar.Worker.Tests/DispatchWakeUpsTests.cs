@@ -11,7 +11,7 @@ public sealed class DispatchWakeUpsTests
     private readonly DispatchWakeUps wakeUps;
 
     public DispatchWakeUpsTests() =>
-        wakeUps = new DispatchWakeUps(Options.Create(new WorkflowOptions { Polling = { DispatchInterval = TimeSpan.FromMilliseconds(250) } }), clock);
+        wakeUps = new DispatchWakeUps(Options.Create(new PollingOptions { DispatchInterval = TimeSpan.FromMilliseconds(250) }), clock);
 
     [Fact]
     public void With_nothing_due_soon_the_dispatcher_looks_once_an_interval()

@@ -1,7 +1,6 @@
 using System.Net;
 using Avatar.Persistence;
 using Avatar.Worker.Scheduling;
-using Avatar.Worker.Workflows;
 using Avatar.Worker.XCompute;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -80,7 +79,7 @@ public sealed class RequestBudgetTests
     public void A_held_back_call_waits_only_for_the_pause_and_counts_no_attempt()
     {
         var schedule = new Schedule(
-            AvatarDbContext.Open("Host=unused"), new DatabaseClock(TimeProvider.System), Options.Create(new WorkflowOptions()), TimeProvider.System);
+            AvatarDbContext.Open("Host=unused"), new DatabaseClock(TimeProvider.System), Options.Create(new PollingOptions()), TimeProvider.System);
         schedule.Anchor(Start);
         var row = new AvatarSubmission { GroupId = "g", ProjectName = "p", Schedule = { Deadline = Start.AddMinutes(15), PollAttempts = 10 } };
         var held = new XComputeFailure(FailureKind.RateLimited, 429, "held_back", "held back", TimeSpan.FromSeconds(0.4)) { HeldBack = true };

@@ -1,6 +1,5 @@
 using Avatar.Persistence;
 using Avatar.Worker.Scheduling;
-using Avatar.Worker.Workflows;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -181,8 +180,7 @@ public sealed class ReviewForecastTests
     // A review submitted at Submitted and polled polledAt seconds later; the rules need no database, the context is never opened.
     private static (Schedule Schedule, AvatarSubmission Row) ReviewInProgress(PollingStrategy strategy, double polledAt = 2)
     {
-        var options = new WorkflowOptions();
-        options.Polling.Strategy = strategy;
+        var options = new PollingOptions { Strategy = strategy };
         var schedule = new Schedule(
             AvatarDbContext.Open("Host=unused"), new DatabaseClock(TimeProvider.System), Options.Create(options), TimeProvider.System);
         schedule.Anchor(Submitted.AddSeconds(polledAt));

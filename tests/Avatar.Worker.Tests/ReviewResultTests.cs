@@ -1,15 +1,10 @@
-using Avatar.Persistence;
 using Avatar.Worker.XCompute;
 
 namespace Avatar.Worker.Tests;
 
 public sealed class ReviewResultTests
 {
-    private static readonly List<SubmittedAsset> Submitted =
-    [
-        new() { Url = "https://cdn.example/a.mp4", Name = "a" },
-        new() { Url = "https://cdn.example/b.mp4", Name = "b" },
-    ];
+    private static readonly List<string> Submitted = ["a", "b"];
 
     [Fact]
     public void Partial_failure_splits_usable_and_failed_and_names_them_by_position()

@@ -1,6 +1,5 @@
 using Avatar.Persistence;
 using Avatar.Worker.Scheduling;
-using Avatar.Worker.Workflows;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +16,7 @@ public sealed class ScheduleTests
     {
         // The rules need no database; the context is never opened.
         var db = AvatarDbContext.Open("Host=unused");
-        schedule = new Schedule(db, new DatabaseClock(clock), Options.Create(new WorkflowOptions()), clock);
+        schedule = new Schedule(db, new DatabaseClock(clock), Options.Create(new PollingOptions()), clock);
         schedule.Anchor(DatabaseStart);
     }
 
@@ -52,7 +51,7 @@ public sealed class ScheduleTests
     public void Now_is_refused_before_the_database_clock_is_read()
     {
         var db = AvatarDbContext.Open("Host=unused");
-        var unsynced = new Schedule(db, new DatabaseClock(clock), Options.Create(new WorkflowOptions()), clock);
+        var unsynced = new Schedule(db, new DatabaseClock(clock), Options.Create(new PollingOptions()), clock);
 
         Assert.Throws<InvalidOperationException>(() => unsynced.Now);
     }
@@ -64,7 +63,7 @@ public sealed class ScheduleTests
         var db = AvatarDbContext.Open("Host=unused;Timeout=1");
         var databaseClock = new DatabaseClock(clock);
         databaseClock.Remember(DatabaseStart);
-        var step = new Schedule(db, databaseClock, Options.Create(new WorkflowOptions()), clock);
+        var step = new Schedule(db, databaseClock, Options.Create(new PollingOptions()), clock);
         clock.Advance(TimeSpan.FromSeconds(5));
 
         await step.SyncAsync(CancellationToken.None);

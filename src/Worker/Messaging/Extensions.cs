@@ -23,6 +23,9 @@ public static class Extensions
         // A stop gives the messages in flight ConsumerStopTimeout to finish, then cancels them (they go back to their
         // queue); the host waits for the bus to stop before it disposes the services the consumers use, so no message
         // in flight meets a disposed service provider, and no background loop's failure stops the host.
+        // The dispatcher's backpressure counts on how many poll messages this instance's consumers take at once.
+        services.AddSingleton(p => new PollCapacity(
+            p.GetRequiredService<IOptions<PollingOptions>>(), p.GetRequiredService<IOptions<MessagingOptions>>().Value.ConcurrentMessageLimit, p.GetRequiredService<TimeProvider>()));
         services.AddOptions<MassTransitHostOptions>().Configure<IOptions<MessagingOptions>>((o, messaging) =>
         {
             o.WaitUntilStarted = true;

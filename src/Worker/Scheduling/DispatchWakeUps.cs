@@ -1,5 +1,4 @@
 using Avatar.Worker.Hosting;
-using Avatar.Worker.Workflows;
 using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Scheduling;
@@ -14,7 +13,7 @@ namespace Avatar.Worker.Scheduling;
 /// row, and a hint lost with its process costs at most one interval. Looks are at least <see cref="MinimumGap"/> apart,
 /// so polls due close together are claimed by one statement.
 /// </remarks>
-public sealed class DispatchWakeUps(IOptions<WorkflowOptions> options, TimeProvider clock)
+public sealed class DispatchWakeUps(IOptions<PollingOptions> options, TimeProvider clock)
 {
     /// <summary>The shortest time between two looks.</summary>
     public static readonly TimeSpan MinimumGap = TimeSpan.FromMilliseconds(50);
@@ -22,8 +21,8 @@ public sealed class DispatchWakeUps(IOptions<WorkflowOptions> options, TimeProvi
     // Beyond this many pending moments new ones are dropped: the periodic look covers them.
     private const int Capacity = 4096;
 
-    private readonly TimeSpan interval = options.Value.Polling.DispatchInterval;
-    private readonly TimeSpan lease = options.Value.Polling.Lease;
+    private readonly TimeSpan interval = options.Value.DispatchInterval;
+    private readonly TimeSpan lease = options.Value.Lease;
     // Timestamps of the monotonic clock: a step of the wall clock moves no wake-up.
     private readonly PriorityQueue<long, long> moments = new();
     private readonly Lock gate = new();

@@ -8,7 +8,6 @@ public static class Extensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DatabaseClock>();
         services.AddScoped<Schedule>();
-        services.AddSingleton<PollCapacity>();
         services.AddSingleton<DispatchWakeUps>();
         services.AddHostedService<PollDispatcher>();
         services.AddHostedService<RetentionSweeper>();

@@ -1,5 +1,3 @@
-using Avatar.Worker.Messaging;
-using Avatar.Worker.Workflows;
 using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Scheduling;
@@ -11,15 +9,15 @@ namespace Avatar.Worker.Scheduling;
 /// because they describe this process only; every instance sends and consumes about equally (RabbitMQ spreads the
 /// queue), and a count older than a lease is forgotten, since its claim has lapsed anyway.
 /// </summary>
-public sealed class PollCapacity(IOptions<WorkflowOptions> workflow, IOptions<MessagingOptions> messaging, TimeProvider clock)
+/// <param name="concurrency">How many poll messages one consumer of this instance handles at once (<c>Messaging:ConcurrentMessageLimit</c>).</param>
+public sealed class PollCapacity(IOptions<PollingOptions> polling, int concurrency, TimeProvider clock)
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
     // Before anything is measured, assume a step takes two seconds.
     private static readonly TimeSpan AssumedStep = TimeSpan.FromSeconds(2);
 
-    private readonly TimeSpan lease = workflow.Value.Polling.Lease;
-    private readonly int concurrency = messaging.Value.ConcurrentMessageLimit;
+    private readonly TimeSpan lease = polling.Value.Lease;
     private readonly Queue<DateTimeOffset> waiting = new();
     private readonly Queue<DateTimeOffset> started = new();
     private readonly DateTimeOffset since = clock.GetUtcNow();

@@ -1,6 +1,5 @@
 using Avatar.Persistence;
 using Avatar.Worker.Hosting;
-using Avatar.Worker.Workflows;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -12,10 +11,10 @@ namespace Avatar.Worker.Scheduling;
 /// the claims live in PostgreSQL, and a claim whose message is lost lapses after the lease.
 /// </summary>
 internal sealed class PollDispatcher(
-    IServiceScopeFactory scopes, PollCapacity capacity, DispatchWakeUps wakeUps, WorkerLoops loops, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<PollDispatcher> logger)
+    IServiceScopeFactory scopes, PollCapacity capacity, DispatchWakeUps wakeUps, WorkerLoops loops, IOptions<PollingOptions> options, TimeProvider clock, ILogger<PollDispatcher> logger)
     : WorkerLoop(loops, clock, logger)
 {
-    private readonly PollingOptions polling = options.Value.Polling;
+    private readonly PollingOptions polling = options.Value;
 
     protected override string Name => "poll-dispatcher";
 

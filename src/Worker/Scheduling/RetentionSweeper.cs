@@ -1,6 +1,5 @@
 using Avatar.Persistence;
 using Avatar.Worker.Hosting;
-using Avatar.Worker.Workflows;
 using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Scheduling;
@@ -9,10 +8,10 @@ namespace Avatar.Worker.Scheduling;
 /// Deletes sessions and submissions that finished longer ago than <c>Avatar:Retention:Period</c>, in small batches.
 /// Runs in every instance; whichever gets there first deletes a batch, and the others skip the rows it has locked.
 /// </summary>
-internal sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<WorkflowOptions> options, WorkerLoops loops, TimeProvider clock, ILogger<RetentionSweeper> logger)
+internal sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<RetentionOptions> options, WorkerLoops loops, TimeProvider clock, ILogger<RetentionSweeper> logger)
     : WorkerLoop(loops, clock, logger)
 {
-    private readonly RetentionOptions retention = options.Value.Retention;
+    private readonly RetentionOptions retention = options.Value;
     private bool first = true;
 
     protected override string Name => "retention-sweeper";

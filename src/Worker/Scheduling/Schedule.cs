@@ -1,5 +1,4 @@
 using Avatar.Persistence;
-using Avatar.Worker.Workflows;
 using Avatar.Worker.XCompute;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -11,9 +10,9 @@ namespace Avatar.Worker.Scheduling;
 /// next (exponential backoff with jitter, a Retry-After floor, never past the deadline). One per message (scoped).
 /// </summary>
 public sealed class Schedule(
-    AvatarDbContext db, DatabaseClock databaseClock, IOptions<WorkflowOptions> options, TimeProvider clock, DispatchWakeUps? wakeUps = null)
+    AvatarDbContext db, DatabaseClock databaseClock, IOptions<PollingOptions> options, TimeProvider clock, DispatchWakeUps? wakeUps = null)
 {
-    private readonly PollingOptions polling = options.Value.Polling;
+    private readonly PollingOptions polling = options.Value;
     private DateTimeOffset? anchor;
     private long anchoredAt; // a timestamp of the monotonic clock
 

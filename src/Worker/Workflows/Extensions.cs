@@ -15,6 +15,10 @@ public static class Extensions
                 (workflow, xcompute) => workflow.Polling.Lease > 2 * xcompute.Value.RequestTimeout,
                 "Avatar:Polling:Lease must be more than twice XCompute:RequestTimeout.");
 
+        // The schedule reads only its own parts of the section (Avatar:Polling, Avatar:Retention), checked with it.
+        services.AddSingleton<IOptions<Scheduling.PollingOptions>>(p => Options.Create(p.GetRequiredService<IOptions<WorkflowOptions>>().Value.Polling));
+        services.AddSingleton<IOptions<Scheduling.RetentionOptions>>(p => Options.Create(p.GetRequiredService<IOptions<WorkflowOptions>>().Value.Retention));
+
         services.AddScoped<SessionSteps>();
         services.AddScoped<SubmissionSteps>();
         return services;

@@ -129,23 +129,23 @@ public sealed class SubmissionSteps(
         switch (task.Status)
         {
             case TaskSnapshot.Completed:
-                var approved = ReviewResult.From(task.Result, submission.Assets);
+                var approved = ReviewResult.From(task.Result, [.. submission.Assets.Select(a => a.Name)]);
                 if (approved.Usable.Count == 0)
                 {
                     return Reject(submission, AvatarErrorCodes.UpstreamError, "xcompute completed the review but listed no usable assets", approved);
                 }
 
-                var outcome = submission.Approve(approved.Usable, schedule.Now);
+                var outcome = submission.Approve(Rows(approved.Usable), schedule.Now);
                 Ended(submission);
                 logger.LogInformation("Submission {SubmissionId} approved with {Count} asset(s)", submission.Id, approved.Usable.Count);
                 return outcome;
             case TaskSnapshot.Failed:
-                var result = ReviewResult.From(task.Result, submission.Assets);
+                var result = ReviewResult.From(task.Result, [.. submission.Assets.Select(a => a.Name)]);
                 var detail = task.ErrorMessage ?? task.ErrorCode ?? "no reason given";
                 return Reject(submission, AvatarErrorCodes.TaskFailed,
                     $"{result.Failed.Count} of {submission.Assets.Count} asset(s) failed review ({detail}); {result.Usable.Count} remain usable", result);
             case TaskSnapshot.Cancelled:
-                return Reject(submission, AvatarErrorCodes.TaskCancelled, "the review task was cancelled at xcompute", ReviewResult.From(task.Result, submission.Assets));
+                return Reject(submission, AvatarErrorCodes.TaskCancelled, "the review task was cancelled at xcompute", ReviewResult.From(task.Result, [.. submission.Assets.Select(a => a.Name)]));
             default:
                 // pending, processing and statuses nobody documented: keep polling.
                 logger.LogDebug("Submission {SubmissionId} is {Status} at {Progress}%", submission.Id, task.Status, task.Progress);
@@ -161,9 +161,14 @@ public sealed class SubmissionSteps(
             ? null
             : Reject(submission, AvatarErrorCodes.ReviewTimeout, $"the review did not finish within {options.Value.ReviewTimeout}; {detail}");
 
+    /// <summary>What xcompute reported, as the submission stores it.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(assets))]
+    private static List<ReviewedAsset>? Rows(IReadOnlyList<ReportedAsset>? assets) =>
+        assets?.Select(a => new ReviewedAsset { AssetId = a.AssetId, AssetUrl = a.AssetUrl, Name = a.Name, Status = a.Status }).ToList();
+
     private AvatarAssetsRejected Reject(AvatarSubmission submission, string errorCode, string reason, ReviewResult? result = null)
     {
-        var outcome = submission.Reject(errorCode, reason, result?.Usable, result?.Failed, schedule.Now);
+        var outcome = submission.Reject(errorCode, reason, Rows(result?.Usable), Rows(result?.Failed), schedule.Now);
         Ended(submission);
         logger.LogInformation("Submission {SubmissionId} rejected with {ErrorCode}: {Reason}", submission.Id, errorCode, reason);
         return outcome;

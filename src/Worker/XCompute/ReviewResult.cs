@@ -1,14 +1,17 @@
 using System.Text.Json;
-using Avatar.Persistence;
 
 namespace Avatar.Worker.XCompute;
 
+/// <summary>One asset of a review as xcompute reported it; its name is the submitted one, echoed or matched by position.</summary>
+public sealed record ReportedAsset(string AssetId, string AssetUrl, string? Name, string Status);
+
 /// <summary>The per-asset outcome of a review task, read leniently: a missing list means an empty one.</summary>
-public sealed record ReviewResult(IReadOnlyList<ReviewedAsset> Usable, IReadOnlyList<ReviewedAsset> Failed)
+public sealed record ReviewResult(IReadOnlyList<ReportedAsset> Usable, IReadOnlyList<ReportedAsset> Failed)
 {
     private const string Active = "Active";
 
-    public static ReviewResult From(JsonElement? result, IReadOnlyList<SubmittedAsset> submitted)
+    /// <param name="submittedNames">The names of the submitted assets, in the order they were submitted.</param>
+    public static ReviewResult From(JsonElement? result, IReadOnlyList<string> submittedNames)
     {
         if (result is not { } r)
         {
@@ -16,7 +19,7 @@ public sealed record ReviewResult(IReadOnlyList<ReviewedAsset> Usable, IReadOnly
         }
 
         var all = r.Array("assets").ToList();
-        var names = NamesById(all, submitted);
+        var names = NamesById(all, submittedNames);
 
         var usable = r.Array("usable_assets").Select(a => Read(a, names)).ToList();
         var failed = r.Array("failed_assets").Select(a => Read(a, names)).ToList();
@@ -32,23 +35,21 @@ public sealed record ReviewResult(IReadOnlyList<ReviewedAsset> Usable, IReadOnly
         if (usable.Count == 0 && failed.Count == 0 && r.String("asset_url") is { } single)
         {
             // A single-asset review may only carry result.asset_url.
-            usable.Add(new ReviewedAsset
-            {
-                AssetId = r.String("asset_id") ?? single.Replace("asset://", "", StringComparison.Ordinal),
-                AssetUrl = single,
-                Name = submitted.Count == 1 ? submitted[0].Name : null,
-                Status = r.String("status") ?? Active,
-            });
+            usable.Add(new ReportedAsset(
+                r.String("asset_id") ?? single.Replace("asset://", "", StringComparison.Ordinal),
+                single,
+                submittedNames.Count == 1 ? submittedNames[0] : null,
+                r.String("status") ?? Active));
         }
 
         return new ReviewResult(usable, failed);
     }
 
-    private static bool IsUsable(ReviewedAsset asset) =>
+    private static bool IsUsable(ReportedAsset asset) =>
         asset.AssetUrl.StartsWith("asset://", StringComparison.Ordinal) && string.Equals(asset.Status, Active, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Names come back only if xcompute echoes them; otherwise "assets" is matched to the submission by position.</summary>
-    private static Dictionary<string, string> NamesById(List<JsonElement> all, IReadOnlyList<SubmittedAsset> submitted)
+    private static Dictionary<string, string> NamesById(List<JsonElement> all, IReadOnlyList<string> submitted)
     {
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < all.Count; i++)
@@ -64,22 +65,20 @@ public sealed record ReviewResult(IReadOnlyList<ReviewedAsset> Usable, IReadOnly
             }
             else if (all.Count == submitted.Count)
             {
-                names[id] = submitted[i].Name;
+                names[id] = submitted[i];
             }
         }
 
         return names;
     }
 
-    private static ReviewedAsset Read(JsonElement asset, Dictionary<string, string> names)
+    private static ReportedAsset Read(JsonElement asset, Dictionary<string, string> names)
     {
         var id = asset.String("asset_id", "id", "AssetId") ?? "";
-        return new ReviewedAsset
-        {
-            AssetId = id,
-            AssetUrl = asset.String("asset_url", "url", "AssetUrl") ?? "",
-            Name = asset.String("name", "Name") ?? names.GetValueOrDefault(id),
-            Status = asset.String("status", "Status") ?? "Unknown",
-        };
+        return new ReportedAsset(
+            id,
+            asset.String("asset_url", "url", "AssetUrl") ?? "",
+            asset.String("name", "Name") ?? names.GetValueOrDefault(id),
+            asset.String("status", "Status") ?? "Unknown");
     }
 }

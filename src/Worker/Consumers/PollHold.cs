@@ -1,10 +1,10 @@
 using Avatar.Persistence;
-using Avatar.Worker.Consumers;
+using Avatar.Worker.Scheduling;
 using Avatar.Worker.Telemetry;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
-namespace Avatar.Worker.Scheduling;
+namespace Avatar.Worker.Consumers;
 
 internal static class PollHold
 {
