@@ -2,7 +2,7 @@ namespace Avatar.Worker.Scheduling;
 
 public static class Extensions
 {
-    /// <summary>The durable schedule: its clock and rules (per message), the dispatcher, and retention.</summary>
+    /// <summary>The durable schedule: its clock and rules (per message), the dispatcher, retention, and the backlog gauges.</summary>
     public static IServiceCollection AddScheduling(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
@@ -11,6 +11,7 @@ public static class Extensions
         services.AddSingleton<DispatchWakeUps>();
         services.AddHostedService<PollDispatcher>();
         services.AddHostedService<RetentionSweeper>();
+        services.AddHostedService<BacklogGauges>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using Avatar.Persistence;
 using Avatar.Worker.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Avatar.Worker.Telemetry;
 
 namespace Avatar.Worker.Scheduling;
 

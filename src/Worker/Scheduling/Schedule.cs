@@ -2,6 +2,7 @@ using Avatar.Persistence;
 using Avatar.Worker.XCompute;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Avatar.Worker.Telemetry;
 
 namespace Avatar.Worker.Scheduling;
 

@@ -1,4 +1,3 @@
-using Avatar.Worker.Scheduling;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -17,7 +16,6 @@ public static class Extensions
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AvatarMetrics>();
-        builder.Services.AddHostedService<BacklogGauges>();
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
         // JSON lines (Logging__Console__FormatterName=json) carry the scopes: trace and span ids, SessionId or SubmissionId.

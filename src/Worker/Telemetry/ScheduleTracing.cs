@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Avatar.Persistence;
 
-namespace Avatar.Worker.Scheduling;
+namespace Avatar.Worker.Telemetry;
 
 /// <summary>
 /// Keeps one trace from a command to its outcome event across the schedule: the row stores the trace context of the

@@ -2,8 +2,9 @@ using System.Diagnostics.Metrics;
 using Avatar.Persistence;
 using Avatar.Worker.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Avatar.Worker.Telemetry;
 
-namespace Avatar.Worker.Telemetry;
+namespace Avatar.Worker.Scheduling;
 
 /// <summary>
 /// The backlog, read from the database every <see cref="Interval"/> and reported as observable gauges: open rows by
