@@ -1,4 +1,4 @@
-using Avatar.Worker.Messaging;
+using Avatar.Worker.Workflows;
 
 namespace Avatar.Worker.Tests;
 

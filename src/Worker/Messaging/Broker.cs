@@ -27,7 +27,7 @@ public sealed class BrokerOptions
 
     /// <summary>
     /// Development switch: connect to a broker on another machine without TLS (compose's private network). Without it
-    /// the worker refuses to start so (<see cref="Security.ConnectionSecurity"/>).
+    /// the worker refuses to start so (Security/ConnectionSecurity.cs checks it).
     /// </summary>
     public bool AllowInsecureConnection { get; set; }
 

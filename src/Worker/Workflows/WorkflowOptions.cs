@@ -43,7 +43,7 @@ public sealed class WorkflowOptions
     public bool AcceptUnknownGroups { get; set; }
 
     [ValidateObjectMembers]
-    public Messaging.CallerOptions Callers { get; set; } = new();
+    public CallerOptions Callers { get; set; } = new();
 
     [ValidateObjectMembers]
     public Scheduling.PollingOptions Polling { get; set; } = new();

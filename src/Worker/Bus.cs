@@ -1,12 +1,18 @@
-using Avatar.Worker.Hosting;
 using Avatar.Worker.Consumers;
+using Avatar.Worker.Hosting;
+using Avatar.Worker.Messaging;
 using Avatar.Worker.Scheduling;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
-namespace Avatar.Worker.Messaging;
+namespace Avatar.Worker;
 
-public static class Extensions
+/// <summary>
+/// The bus: MassTransit over RabbitMQ with the worker's consumers and, for every endpoint, the one delivery policy. It
+/// composes the folders below it (Messaging's plumbing, the consumers, the schedule's poll queues), so it lives at the
+/// top, beside <see cref="WorkerHost"/>.
+/// </summary>
+public static class Bus
 {
     /// <summary>
     /// MassTransit over RabbitMQ (section <c>RabbitMq</c>: Host, Port, VHost, User, Pass, and <see cref="BrokerOptions"/>'s
@@ -68,7 +74,7 @@ public static class Extensions
                 Broker.ApplyQueueType(endpoint, context.GetRequiredService<IOptions<BrokerOptions>>().Value);
                 CommandSizeLimit.Apply(endpoint, context);
                 DeliveryPolicy.Apply(endpoint, context);
-                Callers.Apply(endpoint, context);
+                IdentifiedCallers.Apply(endpoint, context);
             });
             x.AddConsumer<CreateAvatarSessionConsumer>();
             x.AddConsumer<AvatarAuthCompletedConsumer>();
