@@ -28,7 +28,7 @@ internal sealed class Abandonment(IConfiguration configuration)
             return 1;
         }
 
-        var connectionString = configuration.GetConnectionString(Extensions.ConnectionStringName)
+        var connectionString = configuration.GetConnectionString(PersistenceServices.ConnectionStringName)
             ?? throw new InvalidOperationException("ConnectionStrings__Avatar is not set.");
         await using var db = AvatarDbContext.Open(connectionString);
 

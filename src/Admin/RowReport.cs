@@ -13,7 +13,7 @@ internal sealed class RowReport(IConfiguration configuration)
     /// <summary>Writes the row; false when no session or submission has that id.</summary>
     public async Task<bool> WriteAsync(Guid id, TextWriter output, CancellationToken cancellationToken)
     {
-        var connectionString = configuration.GetConnectionString(Extensions.ConnectionStringName)
+        var connectionString = configuration.GetConnectionString(PersistenceServices.ConnectionStringName)
             ?? throw new InvalidOperationException("ConnectionStrings__Avatar is not set.");
         await using var db = AvatarDbContext.Open(connectionString);
 

@@ -11,7 +11,7 @@ internal sealed class StatusReport(IConfiguration configuration)
 
     public async Task WriteAsync(TextWriter output, CancellationToken cancellationToken)
     {
-        var connectionString = configuration.GetConnectionString(Extensions.ConnectionStringName)
+        var connectionString = configuration.GetConnectionString(PersistenceServices.ConnectionStringName)
             ?? throw new InvalidOperationException("ConnectionStrings__Avatar is not set.");
         await using var db = AvatarDbContext.Open(connectionString);
         foreach (var table in new[] { db.TableName<AvatarSession>(), db.TableName<AvatarSubmission>() })

@@ -9,7 +9,7 @@ public sealed class AvatarDbContext(DbContextOptions<AvatarDbContext> options) :
 {
     /// <summary>
     /// A context of its own on <paramref name="connectionString"/>, configured as the worker's are
-    /// (<see cref="Extensions.UseAvatarDatabase"/>), outside dependency injection: the ops command, tests, benchmarks.
+    /// (<see cref="PersistenceServices.UseAvatarDatabase"/>), outside dependency injection: the ops command, tests, benchmarks.
     /// </summary>
     public static AvatarDbContext Open(string connectionString, params IInterceptor[] interceptors) =>
         new(new DbContextOptionsBuilder<AvatarDbContext>().UseAvatarDatabase(connectionString).AddInterceptors(interceptors).Options);

@@ -67,7 +67,7 @@ public static class Bus
             {
                 o.Name = "masstransit-bus";
                 o.MinimalFailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy;
-                o.Tags.Add(Health.Extensions.Ready);
+                o.Tags.Add(Health.HealthServices.Ready);
             });
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {

@@ -8,7 +8,7 @@ public sealed class ConnectionSettingsTests
     [Fact]
     public void Statements_are_prepared_and_connections_not_reset_unless_the_connection_string_says_otherwise()
     {
-        var added = new NpgsqlConnectionStringBuilder(Persistence.Extensions.WithStatementReuse("Host=db;Username=avatar;Password=secret"));
+        var added = new NpgsqlConnectionStringBuilder(Persistence.PersistenceServices.WithStatementReuse("Host=db;Username=avatar;Password=secret"));
 
         Assert.Equal(64, added.MaxAutoPrepare);
         Assert.True(added.NoResetOnClose);
@@ -21,7 +21,7 @@ public sealed class ConnectionSettingsTests
     [InlineData("host=db;max auto prepare=0;no reset on close=false")]
     public void Settings_the_operator_gave_are_kept(string connectionString)
     {
-        var kept = new NpgsqlConnectionStringBuilder(Persistence.Extensions.WithStatementReuse(connectionString));
+        var kept = new NpgsqlConnectionStringBuilder(Persistence.PersistenceServices.WithStatementReuse(connectionString));
 
         Assert.Equal(0, kept.MaxAutoPrepare);
         Assert.False(kept.NoResetOnClose);

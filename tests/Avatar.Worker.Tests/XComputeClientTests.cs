@@ -195,7 +195,7 @@ public sealed class XComputeClientTests
             }
         });
 
-        var reply = await Client(Extensions.CreatePrimaryHandler(), new Uri($"http://127.0.0.1:{port}")).QueryVerificationAsync("secret-token", "default", default);
+        var reply = await Client(XComputeServices.CreatePrimaryHandler(), new Uri($"http://127.0.0.1:{port}")).QueryVerificationAsync("secret-token", "default", default);
 
         Assert.False(reply.Succeeded);
         Assert.Equal(307, reply.Failure.StatusCode);
@@ -249,11 +249,11 @@ public sealed class XComputeClientTests
             RequestTimeout = timeout ?? TimeSpan.FromSeconds(5),
             MaxRequestsPerSecond = maxRequestsPerSecond,
         };
-        var http = Extensions.Configure(new HttpClient(handler), options);
+        var http = XComputeServices.Configure(new HttpClient(handler), options);
         var meters = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
             .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         return new XComputeClient(
-            RestService.ForGenerated<IXComputeApi>(http, Extensions.RefitSettings),
+            RestService.ForGenerated<IXComputeApi>(http, XComputeServices.RefitSettings),
             new RequestBudget(Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<RequestBudget>.Instance),
             Microsoft.Extensions.Options.Options.Create(options),
             new Telemetry.AvatarMetrics(meters),

@@ -15,7 +15,7 @@ namespace Avatar.Worker.Callback;
 /// </summary>
 /// <remarks>
 /// ASP.NET Core's own switch, <c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>, trusts every client's <c>X-Forwarded-*</c>; the
-/// worker refuses to start with it (see <see cref="Extensions.AddAvatarCallback"/>).
+/// worker refuses to start with it (see <see cref="CallbackServices.AddAvatarCallback"/>).
 /// </remarks>
 internal static class PublicPort
 {

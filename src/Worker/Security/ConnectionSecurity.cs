@@ -77,7 +77,7 @@ public static class ConnectionSecurity
     internal sealed class DatabaseValidator(IConfiguration configuration) : IValidateOptions<DatabaseOptions>
     {
         public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
-            DatabaseProblem(configuration.GetConnectionString(Persistence.Extensions.ConnectionStringName), options.AllowInsecureConnection) is { } problem
+            DatabaseProblem(configuration.GetConnectionString(Persistence.PersistenceServices.ConnectionStringName), options.AllowInsecureConnection) is { } problem
                 ? ValidateOptionsResult.Fail(problem)
                 : ValidateOptionsResult.Success;
     }

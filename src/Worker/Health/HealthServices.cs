@@ -7,7 +7,7 @@ using Avatar.Worker.Hosting;
 
 namespace Avatar.Worker.Health;
 
-public static class Extensions
+public static class HealthServices
 {
     public const string Ready = "ready";
 

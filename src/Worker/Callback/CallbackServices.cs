@@ -3,7 +3,7 @@ using Avatar.Worker.Security;
 
 namespace Avatar.Worker.Callback;
 
-public static class Extensions
+public static class CallbackServices
 {
     private const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Security;
 
-public static class Extensions
+public static class SecurityServices
 {
     /// <summary>The keys that seal byted tokens at rest (section <c>Avatar:TokenEncryption</c>); the worker does not start without one.</summary>
     public static IServiceCollection AddTokenEncryption(this IServiceCollection services)

@@ -1,6 +1,6 @@
 namespace Avatar.Worker.Scheduling;
 
-public static class Extensions
+public static class SchedulingServices
 {
     /// <summary>The durable schedule: its clock and rules (per message), the dispatcher, retention, and the backlog gauges.</summary>
     public static IServiceCollection AddScheduling(this IServiceCollection services)

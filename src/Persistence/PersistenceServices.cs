@@ -8,7 +8,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
 namespace Avatar.Persistence;
 
-public static class Extensions
+public static class PersistenceServices
 {
     public const string ConnectionStringName = "Avatar";
 

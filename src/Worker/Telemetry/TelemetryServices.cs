@@ -6,7 +6,7 @@ using OpenTelemetry.Trace;
 
 namespace Avatar.Worker.Telemetry;
 
-public static class Extensions
+public static class TelemetryServices
 {
     /// <summary>
     /// Traces (MassTransit, HttpClient, Npgsql) and metrics (the worker's <c>avatar.*</c>, MassTransit, runtime,

@@ -7,7 +7,7 @@ using Refit;
 
 namespace Avatar.Worker.XCompute;
 
-public static class Extensions
+public static class XComputeServices
 {
     /// <summary>xcompute's JSON is snake_case.</summary>
     internal static readonly RefitSettings RefitSettings = new(new SystemTextJsonContentSerializer(new JsonSerializerOptions(JsonSerializerDefaults.Web)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Avatar.Worker.Workflows;
 
-public static class Extensions
+public static class WorkflowServices
 {
     /// <summary>The session and submission workflows and their timings (section <c>Avatar</c>).</summary>
     public static IServiceCollection AddAvatarWorkflows(this IServiceCollection services)
