@@ -80,8 +80,8 @@ public static class ReviewForecast
     /// The longest wait a forecast from progress alone may set: the backoff's next wait (<paramref name="backoff"/>),
     /// since a plateau can make the end look far; but when even the early side of the forecast lies beyond it, until
     /// that early side, at most the backoff's wait after next (<paramref name="backoffAfter"/>): the forecast may skip
-    /// one of the backoff's polls when it is surely too early, never two. Skipping pays for the polls aimed at the end:
-    /// in the benchmark, progress alone now costs fewer requests than the backoff (a few percent more without it).
+    /// one of the backoff's polls when it is surely too early, never two. Skipping pays for the polls aimed at the end,
+    /// so that progress alone costs no more requests than the backoff (the figures: docs/benchmarks.md, --compare-polling).
     /// </summary>
     public static TimeSpan ProgressCeiling(DateTimeOffset now, Forecast forecast, TimeSpan backoff, TimeSpan backoffAfter)
     {
