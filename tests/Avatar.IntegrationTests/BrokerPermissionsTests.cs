@@ -77,9 +77,10 @@ public sealed class BrokerPermissionsTests(AvatarFixture fixture) : AvatarTest(f
             await Task.Delay(TimeSpan.FromSeconds(1));
             Assert.Empty(events.All<AvatarAssetsRejected>(e => e.SubmissionId == forged.SubmissionId));
 
-            // Nor read, or declare, the worker's queues, nor another caller's.
+            // Nor read, or declare, the worker's queues, nor another caller's, nor a MassTransit bus queue named the
+            // default way ({host}_{process}_bus_{id}: a caller names its own with its prefix).
             await using var connection = await asCaller.ConnectAsync();
-            foreach (var queue in Avatar.Admin.Queues.WorkerQueues.Append("other-service.events"))
+            foreach (var queue in Avatar.Admin.Queues.WorkerQueues.Append("other-service.events").Append("host_dotnet_bus_0123456789abcdef"))
             {
                 await using var channel = await connection.CreateChannelAsync();
                 var denied = await Assert.ThrowsAsync<OperationInterruptedException>(() => channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false));
