@@ -10,6 +10,7 @@ using RabbitMQ.Client;
 namespace Avatar.IntegrationTests;
 
 /// <summary><c>avatar-admin</c>, run with the same settings as the worker, against the real services.</summary>
+[Collection(AvatarCollection.Name)]
 public sealed partial class AdminTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace Avatar.IntegrationTests;
 /// as MassTransit serialized it, validates against the document's schema for its exchange, and the document names every
 /// contract, every error code and the contracts' version.
 /// </summary>
+[Collection(SecondAvatarCollection.Name)]
 public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private static readonly JsonObject Document = ReadDocument();

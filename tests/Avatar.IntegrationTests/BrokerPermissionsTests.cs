@@ -12,6 +12,7 @@ namespace Avatar.IntegrationTests;
 /// The users of <c>scripts/rabbitmq-users.sh</c>: the worker and a MassTransit caller each with their own, on their own
 /// virtual host and database. The whole flow runs; the caller cannot publish an event or read the worker's queues.
 /// </summary>
+[Collection(SecondAvatarCollection.Name)]
 public sealed class BrokerPermissionsTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private const string WorkerUser = "avatar-worker-test";

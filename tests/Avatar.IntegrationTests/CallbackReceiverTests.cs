@@ -12,6 +12,7 @@ namespace Avatar.IntegrationTests;
 /// xcompute gets a signed link to the worker, the simulator's H5 page sends the browser there, and the worker starts
 /// step 2 itself and sends the browser on to the caller's URL.
 /// </summary>
+[Collection(SecondAvatarCollection.Name)]
 public sealed class CallbackReceiverTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private static readonly Uri PublicBaseUrl = new("https://avatar.example");

@@ -13,6 +13,7 @@ namespace Avatar.IntegrationTests;
 /// while the other writer goes ahead, so each interleaving is forced rather than left to timing. Whatever the order,
 /// a flow gets one outcome, and xcompute is asked once.
 /// </summary>
+[Collection(SecondAvatarCollection.Name)]
 public sealed class ConsumerRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);

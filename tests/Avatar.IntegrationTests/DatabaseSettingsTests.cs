@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Avatar.IntegrationTests;
 
 /// <summary>How the worker uses its connections to PostgreSQL.</summary>
+[Collection(AvatarCollection.Name)]
 public sealed class DatabaseSettingsTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

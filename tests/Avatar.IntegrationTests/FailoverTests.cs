@@ -11,6 +11,7 @@ namespace Avatar.IntegrationTests;
 /// the long version.
 /// </summary>
 [Trait("Category", "Failover")]
+[Collection(AloneCollection.Name)]
 public sealed class FailoverTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

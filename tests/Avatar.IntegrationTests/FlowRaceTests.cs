@@ -15,6 +15,7 @@ namespace Avatar.IntegrationTests;
 /// second one's read), never left to timing. The row keeps the first writer's ending, and the second gets that
 /// ending's event, never one of its own.
 /// </summary>
+[Collection(AvatarCollection.Name)]
 public sealed class FlowRaceTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

@@ -5,6 +5,7 @@ using RabbitMQ.Client;
 
 namespace Avatar.IntegrationTests;
 
+[Collection(SecondAvatarCollection.Name)]
 public sealed class InvalidCommandTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     public static TheoryData<string, SubmitAvatarAssets, string> InvalidSubmissions()

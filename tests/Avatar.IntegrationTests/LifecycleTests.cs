@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Avatar.IntegrationTests;
 
 /// <summary>How sessions and submissions end and go: expiry, deadlines, retention, oversized answers, start-up checks.</summary>
+[Collection(SecondAvatarCollection.Name)]
 public sealed class LifecycleTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

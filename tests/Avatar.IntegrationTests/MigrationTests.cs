@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Avatar.IntegrationTests;
 
 /// <summary>Rows stored by an earlier version read back after the migrations of a later one.</summary>
+[Collection(AvatarCollection.Name)]
 public sealed class MigrationTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

@@ -8,6 +8,7 @@ using Avatar.IntegrationTests.Infrastructure;
 namespace Avatar.IntegrationTests;
 
 /// <summary>What ops and their tools see: health endpoints, Prometheus metrics, one trace per flow.</summary>
+[Collection(AloneCollection.Name)]
 public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };

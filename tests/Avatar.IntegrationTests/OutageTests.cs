@@ -10,6 +10,7 @@ namespace Avatar.IntegrationTests;
 /// Short outages of the real PostgreSQL and RabbitMQ while work is under way: every command still ends in its event,
 /// nothing lands in an <c>_error</c> queue, and the worker resumes by itself. (<c>./chaos.sh</c> runs the long ones.)
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Avatar.IntegrationTests;
 
 /// <summary>Poll messages delivered twice, stale claims, and rows a worker left half-way.</summary>
+[Collection(SecondAvatarCollection.Name)]
 public sealed class PollConsumerTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

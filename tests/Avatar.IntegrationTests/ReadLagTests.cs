@@ -9,6 +9,7 @@ namespace Avatar.IntegrationTests;
 /// xcompute is a distributed gateway whose reads may lag its writes: a task a POST just returned can be "not found" for
 /// a moment. The simulator plays that lag (<c>readLag</c>); the worker's grace (<c>XCompute:NewTaskGrace</c>) is 3 s here.
 /// </summary>
+[Collection(AvatarCollection.Name)]
 public sealed class ReadLagTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Avatar.IntegrationTests;
 
+[Collection(SecondAvatarCollection.Name)]
 public sealed class ScalingTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Avatar.IntegrationTests;
 
+[Collection(AvatarCollection.Name)]
 public sealed class SessionTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

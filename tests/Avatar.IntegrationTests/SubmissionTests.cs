@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Avatar.IntegrationTests;
 
+[Collection(AvatarCollection.Name)]
 public sealed class SubmissionTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     public override async Task InitializeAsync()

@@ -7,6 +7,7 @@ using RabbitMQ.Client;
 namespace Avatar.IntegrationTests;
 
 /// <summary>The contracts as a service in another language sees them: MassTransit's JSON envelope, camelCase.</summary>
+[Collection(SecondAvatarCollection.Name)]
 public sealed class WireFormatTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private IConnection? connection;

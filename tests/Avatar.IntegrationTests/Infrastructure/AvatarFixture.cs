@@ -15,6 +15,8 @@ namespace Avatar.IntegrationTests.Infrastructure;
 public sealed class AvatarFixture : IAsyncLifetime
 {
     private readonly string databaseName = $"avatar_test_{Guid.NewGuid():N}";
+    private readonly string virtualHost = $"avatar-test-{Guid.NewGuid():N}";
+    private Services servers = null!;
     private readonly string apiKey = $"sim-{Guid.NewGuid():N}";
     private WebApplication? simulator;
     private IHost? otherServices;
@@ -36,7 +38,10 @@ public sealed class AvatarFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Services = await Avatar.Testing.Services.StartAsync();
+        // A virtual host and a database of its own, so collections with fixtures of their own run side by side.
+        servers = await Avatar.Testing.Services.StartAsync();
+        await servers.CreateVirtualHostAsync(virtualHost);
+        Services = servers.As(virtualHost, servers.AmqpUser, servers.AmqpPassword);
         ConnectionString = await Services.CreateDatabaseAsync(databaseName);
 
         (simulator, Simulator) = await Harness.StartSimulatorAsync(apiKey);
@@ -157,7 +162,8 @@ public sealed class AvatarFixture : IAsyncLifetime
         }
 
         await Services.DropDatabaseAsync(databaseName);
-        await Services.DisposeAsync();
+        await servers.DeleteVirtualHostAsync(virtualHost);
+        await servers.DisposeAsync();
         if (conflicts.Count > 0)
         {
             throw new InvalidOperationException(
@@ -166,8 +172,26 @@ public sealed class AvatarFixture : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// The integration tests run in three collections, each with a fixture of its own (servers shared, virtual host, database,
+/// simulator and worker its own): two side by side, then, alone, the classes that stop a server or read a worker's
+/// <c>/metrics</c> (OpenTelemetry listens to meters by name across the process, so a worker of another collection would
+/// add to the counts).
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class AvatarCollection : ICollectionFixture<AvatarFixture>
 {
     public const string Name = "avatar";
+}
+
+[CollectionDefinition(Name)]
+public sealed class SecondAvatarCollection : ICollectionFixture<AvatarFixture>
+{
+    public const string Name = "avatar-2";
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection : ICollectionFixture<AvatarFixture>
+{
+    public const string Name = "avatar-alone";
 }

@@ -3,7 +3,6 @@ using Avatar.Contracts;
 namespace Avatar.IntegrationTests.Infrastructure;
 
 /// <summary>The base of every scenario: a clean simulator and helpers that walk the steps as a caller would.</summary>
-[Collection(AvatarCollection.Name)]
 public abstract class AvatarTest(AvatarFixture fixture) : IAsyncLifetime
 {
     protected AvatarFixture Fixture { get; } = fixture;
