@@ -29,9 +29,6 @@ public static class Bus
         // A stop gives the messages in flight ConsumerStopTimeout to finish, then cancels them (they go back to their
         // queue); the host waits for the bus to stop before it disposes the services the consumers use, so no message
         // in flight meets a disposed service provider, and no background loop's failure stops the host.
-        // The dispatcher's backpressure counts on how many poll messages this instance's consumers take at once.
-        services.AddSingleton(p => new PollCapacity(
-            p.GetRequiredService<IOptions<PollingOptions>>(), p.GetRequiredService<IOptions<MessagingOptions>>().Value.ConcurrentMessageLimit, p.GetRequiredService<TimeProvider>()));
         services.AddOptions<MassTransitHostOptions>().Configure<IOptions<MessagingOptions>>((o, messaging) =>
         {
             o.WaitUntilStarted = true;
@@ -44,6 +41,10 @@ public static class Bus
             o.ShutdownTimeout = messaging.Value.ShutdownTimeout;
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
         });
+
+        // The dispatcher's backpressure counts on how many poll messages this instance's consumers take at once.
+        services.AddSingleton(p => new PollCapacity(
+            p.GetRequiredService<IOptions<PollingOptions>>(), p.GetRequiredService<IOptions<MessagingOptions>>().Value.ConcurrentMessageLimit, p.GetRequiredService<TimeProvider>()));
 
         // While PostgreSQL is away the endpoints stop taking messages, and start again once it answers.
         services.AddSingleton<OutageGate>();

@@ -1,7 +1,6 @@
-using Microsoft.Extensions.Time.Testing;
 using Avatar.Worker.Scheduling;
-using Avatar.Worker.Workflows;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Avatar.Worker.Tests;
 
@@ -59,7 +58,7 @@ public sealed class DispatchWakeUpsTests
     {
         wakeUps.DueIn(TimeSpan.FromMilliseconds(-5));
         wakeUps.DueIn(TimeSpan.Zero);
-        wakeUps.DueIn(new WorkflowOptions().Polling.Lease);
+        wakeUps.DueIn(new PollingOptions().Lease);
 
         Assert.Equal(TimeSpan.FromMilliseconds(250), wakeUps.NextWait());
     }

@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Time.Testing;
 using Avatar.Worker.Messaging;
 using Avatar.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Avatar.Worker.Tests;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
 using Avatar.Persistence;
 using Avatar.Worker.Hosting;
-using Microsoft.EntityFrameworkCore;
 using Avatar.Worker.Telemetry;
+using Microsoft.EntityFrameworkCore;
 
 namespace Avatar.Worker.Scheduling;
 

@@ -1,8 +1,8 @@
 using Avatar.Persistence;
 using Avatar.Worker.Hosting;
+using Avatar.Worker.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Avatar.Worker.Telemetry;
 
 namespace Avatar.Worker.Scheduling;
 

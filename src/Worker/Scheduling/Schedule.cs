@@ -1,8 +1,8 @@
 using Avatar.Persistence;
+using Avatar.Worker.Telemetry;
 using Avatar.Worker.XCompute;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Avatar.Worker.Telemetry;
 
 namespace Avatar.Worker.Scheduling;
 
