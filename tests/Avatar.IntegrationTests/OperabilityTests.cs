@@ -1,59 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text.RegularExpressions;
 using Avatar.Contracts;
 using Avatar.IntegrationTests.Infrastructure;
+using Avatar.Worker.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Avatar.IntegrationTests;
 
-/// <summary>What ops and their tools see: health endpoints, Prometheus metrics, one trace per flow.</summary>
-[Collection(AloneCollection.Name)]
+/// <summary>What ops and their tools see: Prometheus metrics, one trace per flow. (Health endpoints: <see cref="OutageTests"/>.)</summary>
+[Collection(ThirdAvatarCollection.Name)]
 public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
-
-    [Fact]
-    public async Task Ready_answers_503_while_the_broker_is_away_and_200_again_once_it_is_back()
-    {
-        var worker = Fixture.Worker!.BaseAddress;
-        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(new Uri(worker, "/health/live"))).StatusCode);
-        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK);
-
-        await Fixture.Services.StopBrokerAsync();
-        try
-        {
-            await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.ServiceUnavailable, seconds: 30);
-            Assert.Contains("masstransit-bus", await (await Http.GetAsync(new Uri(worker, "/health/ready"))).Content.ReadAsStringAsync());
-            Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(new Uri(worker, "/health/live"))).StatusCode);
-        }
-        finally
-        {
-            await Fixture.Services.StartBrokerAsync();
-        }
-
-        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK, seconds: 60);
-    }
-
-    [Fact]
-    public async Task Ready_answers_503_while_the_database_is_away_and_200_again_once_it_is_back()
-    {
-        var worker = Fixture.Worker!.BaseAddress;
-        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK);
-
-        await Fixture.Services.StopDatabaseAsync();
-        try
-        {
-            await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.ServiceUnavailable, seconds: 30);
-            Assert.Contains("postgresql", await (await Http.GetAsync(new Uri(worker, "/health/ready"))).Content.ReadAsStringAsync());
-        }
-        finally
-        {
-            await Fixture.StartDatabaseAsync();
-        }
-
-        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK, seconds: 60);
-    }
 
     [Fact]
     public Task Metrics_count_the_flows_that_ran() => Fixture.WithWorkerAsync(new Dictionary<string, string>(), async worker =>
@@ -88,6 +47,19 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         Assert.Equal(3, Delta(before, after, "avatar_review_duration_seconds_count"));
         Assert.True(Delta(before, after, "avatar_polls_total", "table=\"submissions\"", "result=\"ended\"") >= 3);
     });
+
+    [Fact]
+    public async Task Two_workers_in_one_process_each_report_their_own_series_only()
+    {
+        await using var other = await Fixture.StartWorkerAsync();
+        other.Services.GetRequiredService<AvatarMetrics>().Polled("submissions", "counted-by-the-other-worker");
+        const string series = "avatar_polls_total{";
+
+        await WaitUntil(async () => (await ScrapeAsync(new Uri(other.BaseAddress, "/metrics"))).Keys.Any(k => k.StartsWith(series, StringComparison.Ordinal) && k.Contains("counted-by-the-other-worker", StringComparison.Ordinal)));
+        Assert.DoesNotContain(
+            (await ScrapeAsync(new Uri(Fixture.Worker!.BaseAddress, "/metrics"))).Keys,
+            k => k.Contains("counted-by-the-other-worker", StringComparison.Ordinal));
+    }
 
     [Fact]
     public async Task A_submission_is_one_trace_from_its_command_to_its_outcome()
@@ -138,18 +110,6 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         Assert.Contains("\"status\":\"success\"", answer);
         Assert.Contains("\"table\":\"submissions\"", await prometheus.QueryAsync("avatar_backlog_age_seconds"));
     });
-
-    private static async Task<HttpStatusCode> StatusAsync(Uri worker)
-    {
-        try
-        {
-            return (await Http.GetAsync(new Uri(worker, "/health/ready"))).StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return 0;
-        }
-    }
 
     /// <summary>Prometheus's text format: one sample a line, <c>name{labels} value</c>.</summary>
     private static async Task<Dictionary<string, double>> ScrapeAsync(Uri metrics)

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -35,6 +36,9 @@ public static class TelemetryServices
                 .AddNpgsqlInstrumentation()
                 .AddPrometheusExporter());
 
+        // The view needs this worker's IMeterFactory, so it is added once the service provider exists.
+        builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) => metrics.AddView(OwnInstrumentsOnly(services.GetRequiredService<IMeterFactory>())));
+
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             telemetry.UseOtlpExporter();
@@ -42,4 +46,12 @@ public static class TelemetryServices
 
         return builder;
     }
+
+    /// <summary>
+    /// OpenTelemetry listens to meters by name across the process, so a second worker in the same process (a host that
+    /// runs two, the integration tests) would add its <c>avatar.*</c> counts to this one's. Each worker's meter comes from
+    /// its own <see cref="IMeterFactory"/>, which marks it as the meter's scope: this view drops the others.
+    /// </summary>
+    private static Func<Instrument, MetricStreamConfiguration?> OwnInstrumentsOnly(IMeterFactory own) => instrument =>
+        instrument.Meter.Name == AvatarMetrics.MeterName && !ReferenceEquals(instrument.Meter.Scope, own) ? MetricStreamConfiguration.Drop : null;
 }
