@@ -5,13 +5,19 @@
 #
 #   ./run.sh                  the caller is src/Demo (.NET, MassTransit)
 #   ./run.sh --client node    the caller is examples/node (Node.js, amqplib, the envelope by hand)
+#   ./run.sh --no-build       runs what the last build of Worker.sln (Release) left, as ./test.sh does
 set -euo pipefail
 cd "$(dirname "$0")"
 LOG_PREFIX=run
 client=dotnet
-if [ "${1:-}" = --client ]; then
-  client=${2:?--client takes dotnet or node}
-fi
+build=true
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --client) client=${2:?--client takes dotnet or node}; shift 2 ;;
+    --no-build) build=false; shift ;;
+    *) sed -n '2,9p' "$0" >&2; exit 2 ;;
+  esac
+done
 source scripts/services.sh
 dotnet_check
 
@@ -42,8 +48,10 @@ wait_for_line() { # file, text, seconds, what
 services_up
 rabbitmq_fresh_vhost "avatar-demo"
 
-log "building"
-dotnet build Worker.sln -c Release -nologo -v quiet >"$run_dir/build.log" 2>&1 || { cat "$run_dir/build.log" >&2; exit 1; }
+if $build; then
+  log "building"
+  dotnet build Worker.sln -c Release -nologo -v quiet >"$run_dir/build.log" 2>&1 || { cat "$run_dir/build.log" >&2; exit 1; }
+fi
 bin() { echo "src/$1/bin/Release/net10.0/Avatar.$1.dll"; }
 
 if [ -z "${XCompute__ApiKey:-}" ]; then

@@ -13,17 +13,16 @@ results=.artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 
-# Checks outside dotnet test (the Prometheus rules) add to the same count.
-extra_passed=0
-extra_failed=0
+# Checks outside dotnet test (the Prometheus rules, the links, the Node.js caller...) add to the same count: each
+# leaves its output in $results/NAME.log and its result in $results/NAME.result.
 check() { # name, command...
   local name=$1
   shift
   if "$@" >"$results/$name.log" 2>&1; then
-    extra_passed=$((extra_passed + 1))
+    echo passed >"$results/$name.result"
     echo "  Passed $name"
   else
-    extra_failed=$((extra_failed + 1))
+    echo failed >"$results/$name.result"
     echo "  Failed $name:"
     sed 's/^/    /' "$results/$name.log"
   fi
@@ -39,7 +38,11 @@ failures() { # trx file
 }
 
 summary() {
-  local passed=$extra_passed failed=$extra_failed p f
+  local extra_passed extra_failed passed failed p f
+  extra_passed=$(cat "$results"/*.result 2>/dev/null | grep -c passed || true)
+  extra_failed=$(cat "$results"/*.result 2>/dev/null | grep -c failed || true)
+  passed=$extra_passed
+  failed=$extra_failed
   for trx in "$results"/*.trx; do
     [ -e "$trx" ] || continue
     failures "$trx"
@@ -63,19 +66,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The build runs while the servers start. Locked restore: exactly the packages (and content hashes) the lock files
+# record, or the run fails here.
+mkdir -p .run
+{ dotnet restore Worker.sln --locked-mode -nologo -v quiet && dotnet build Worker.sln -c Release --no-restore -nologo -v quiet -clp:ErrorsOnly; } \
+  >.run/test-build.log 2>&1 &
+build=$!
+
 harness_services_up "avatar-tests"
+# The outage tests stop and start servers of their own (see OutageFixture).
+outage_services_up
 
 # The failover test (FailoverTests) starts the PostgreSQL pair of scripts/postgres-pair.sh itself and takes it down
 # again; should it stop half-way, the pair goes down here.
 SERVICES_STARTED+=("scripts/postgres-pair.sh down")
 
-# The cluster test (see ClusterTests; AVATAR_CLUSTER_TESTS=0 leaves it out) starts the three-node RabbitMQ cluster
-# (scripts/rabbitmq-cluster.sh) if it is not running; this script then takes it down again at the end.
+# The cluster test (see ClusterTests; AVATAR_CLUSTER_TESTS=0 leaves it out) runs on the three-node RabbitMQ cluster of
+# scripts/rabbitmq-cluster.sh, started here, and taken down again at the end.
 filter=()
 if [ "${AVATAR_CLUSTER_TESTS:-1}" = 0 ]; then
   filter=(--filter "Category!=Cluster")
-else
-  scripts/rabbitmq-cluster.sh status || SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh down")
+elif ! scripts/rabbitmq-cluster.sh status; then
+  SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh down")
+  scripts/rabbitmq-cluster.sh up >.run/test-cluster.log 2>&1 || { cat .run/test-cluster.log; exit 1; }
 fi
 
 # The alert rules: valid, and doing what their unit tests say (promtool comes with Debian's prometheus package).
@@ -84,17 +97,21 @@ check promtool-check-rules promtool check rules deploy/prometheus/alerts.yml
 check promtool-check-config promtool check config deploy/prometheus/prometheus.yml
 check promtool-test-rules promtool test rules deploy/prometheus/alerts.test.yml
 
-# Locked restore: exactly the packages (and content hashes) the lock files record, or the run fails here.
-dotnet restore Worker.sln --locked-mode -nologo -v quiet
-dotnet build Worker.sln -c Release --no-restore -nologo -v quiet -clp:ErrorsOnly
-# Every relative link in README.md and docs/ leads somewhere.
-check doc-links scripts/check-links.sh
-# The contracts package .NET callers reference: packed from that build, with its XML documentation.
-check contracts-package scripts/check-contracts-package.sh
-# The AsyncAPI document parses without errors with the AsyncAPI parser (Node.js and npm come with the machine).
-check asyncapi-parser bash -c 'cd tools/asyncapi-check && npm ci --no-audit --no-fund --loglevel=error && npm run -s check'
-# The Node.js caller (examples/node) walks a session and a submission against the worker and the simulator.
-check node-example ./run.sh --client node
+wait "$build" || { cat .run/test-build.log; exit 1; }
+
+# The checks that need the build run beside the tests.
+(
+  # Every relative link in README.md and docs/ leads somewhere.
+  check doc-links scripts/check-links.sh
+  # The contracts package .NET callers reference: packed from that build, with its XML documentation.
+  check contracts-package scripts/check-contracts-package.sh
+  # The AsyncAPI document parses without errors with the AsyncAPI parser (Node.js and npm come with the machine).
+  check asyncapi-parser bash -c 'cd tools/asyncapi-check && npm ci --no-audit --no-fund --loglevel=error && npm run -s check'
+  # The Node.js caller (examples/node) walks a session and a submission against the worker and the simulator.
+  check node-example ./run.sh --no-build --client node
+) &
+checks=$!
+
 dotnet test Worker.sln -c Release --no-build -nologo ${filter[@]+"${filter[@]}"} \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" | tee "$results/console.log"
 test_status=${PIPESTATUS[0]}
@@ -102,6 +119,7 @@ test_status=${PIPESTATUS[0]}
 # AvatarFixture) is printed by xUnit but counted in no .trx: count it here.
 if grep -q "Test Collection Cleanup Failure\|Test Class Cleanup Failure" "$results/console.log"; then
   grep -A3 "Cleanup Failure" "$results/console.log" | head -20
-  extra_failed=$((extra_failed + 1))
+  echo failed >"$results/fixture-cleanup.result"
 fi
-[ "$test_status" -eq 0 ] && [ "$extra_failed" -eq 0 ]
+wait "$checks" || true
+! grep -q failed "$results"/*.result && [ "$test_status" -eq 0 ]

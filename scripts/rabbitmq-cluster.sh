@@ -10,10 +10,12 @@
 #   scripts/rabbitmq-cluster.sh vhost NAME      create virtual host NAME anew (guest may use it)
 #   scripts/rabbitmq-cluster.sh leader QUEUE [VHOST]   the number of the node that leads quorum queue QUEUE
 #   scripts/rabbitmq-cluster.sh ctl ARGS...     rabbitmqctl against the cluster (node 1, or the first one running)
+#   scripts/rabbitmq-cluster.sh lone up|down|status|ctl ARGS...   node 0, outside the cluster: a broker of their own for the
+#                                               outage tests, which stop it while the other tests use the system's
 #
-# Node N is avatarN@localhost: AMQP on 5680+N, Erlang distribution on 25680+N, management on 15680+N, Prometheus
+# Node N is avatarN@localhost (0 to 3): AMQP on 5680+N, Erlang distribution on 25680+N, management on 15680+N, Prometheus
 # metrics on 15690+N; data and logs under $AVATAR_CLUSTER_DIR (default .run/rabbitmq-cluster), one Erlang cookie for
-# the three, distinct from the system node's. It leaves the system RabbitMQ (rabbit@$HOSTNAME, port 5672) alone.
+# them all, distinct from the system node's. It leaves the system RabbitMQ (rabbit@$HOSTNAME, port 5672) alone.
 # `up` prints the node list for RabbitMq__Nodes on its last line: nodes 127.0.0.1:5681,127.0.0.1:5682,127.0.0.1:5683
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,17 +70,20 @@ prepare() {
   fi
   chmod 400 "$DIR/.erlang.cookie"
   local n home
-  for n in "${NODES[@]}"; do
+  for n in 0 "${NODES[@]}"; do
     home=$DIR/node$n
     mkdir -p "$home/mnesia" "$home/log"
     : >"$home/rabbitmq-env.conf"
-    echo "[rabbitmq_management,rabbitmq_prometheus]." >"$home/enabled_plugins"
+    # The lone node has no plugins, so it starts sooner.
+    if [ "$n" = 0 ]; then echo "[]."; else echo "[rabbitmq_management,rabbitmq_prometheus]."; fi >"$home/enabled_plugins"
     cat >"$home/rabbitmq.conf" <<EOF
 listeners.tcp.default = 127.0.0.1:$(amqp_port "$n")
 management.tcp.port = $((15680 + n))
 management.tcp.ip = 127.0.0.1
 prometheus.tcp.port = $((15690 + n))
 prometheus.tcp.ip = 127.0.0.1
+EOF
+    [ "$n" = 0 ] || cat >>"$home/rabbitmq.conf" <<EOF
 cluster_formation.peer_discovery_backend = classic_config
 cluster_formation.classic_config.nodes.1 = $(node_name 1)
 cluster_formation.classic_config.nodes.2 = $(node_name 2)
@@ -144,7 +149,7 @@ up() {
 # Its data goes too, so there is nothing to shut down gracefully.
 down() {
   local n
-  for n in 3 2 1; do
+  for n in 3 2 1 0; do
     [ -d "$DIR/node$n" ] && kill_node "$n"
   done
   rm -rf "$DIR"
@@ -180,8 +185,20 @@ node_number() {
   [[ "${1:-}" =~ ^[123]$ ]] || { log "a node number, 1 to 3, is required"; exit 2; }
 }
 
+# Node 0 alone: started if not running; down kills it and deletes its data.
+lone() {
+  case "${1:-}" in
+    up) prepare; start_node 0; echo "nodes 127.0.0.1:$(amqp_port 0)" ;;
+    down) [ -d "$DIR/node0" ] && kill_node 0; rm -rf "$DIR/node0" ;;
+    status) running 0 ;;
+    ctl) shift; ctl 0 "$@" ;;
+    *) log "lone up|down|status|ctl ARGS..."; exit 2 ;;
+  esac
+}
+
 case "${1:-}" in
   up) up ;;
+  lone) shift; lone "$@" ;;
   down) down ;;
   status) for n in "${NODES[@]}"; do running "$n" || exit 1; done ;;
   stop-node) node_number "${2:-}"; kill_node "$2" ;;
@@ -189,5 +206,5 @@ case "${1:-}" in
   vhost) vhost "${2:?a virtual host name is required}" ;;
   leader) leader "${2:?a queue name is required}" "${3:-/}" ;;
   ctl) shift; ctl "$(any_node)" "$@" ;;
-  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac

@@ -35,21 +35,33 @@ prometheus_tools() {
   $had_policy || rm -f /usr/sbin/policy-rc.d
 }
 
-postgres_cluster() {
-  # Prints "version name status" of the first cluster.
-  pg_lsclusters --no-header 2>/dev/null | awk 'NR==1 {print $1, $2, $4}'
+postgres_cluster() { # [name]
+  # Prints "version name status port" of cluster NAME; without one, of "main" (the package's), or else of the first
+  # cluster not created here for the outage tests.
+  pg_lsclusters --no-header 2>/dev/null | awk -v want="${1:-}" '
+    want != "" && $2 == want { print $1, $2, $4, $3; found = 1; exit }
+    want == "" && $2 == "main" { print $1, $2, $4, $3; found = 1; exit }
+    want == "" && $2 != "avatar-outage" && first == "" { first = $1 " " $2 " " $4 " " $3 }
+    END { if (!found && first != "") print first }'
 }
 
-debian_postgres_up() {
+# Starts a Debian PostgreSQL cluster (the first one; or NAME, created beside it if missing) with the avatar login, and
+# sets PG_VERSION, PG_NAME and PG_PORT.
+debian_postgres_cluster_up() { # [name]
   command -v pg_lsclusters >/dev/null 2>&1 && [ -n "$(postgres_cluster)" ] || apt_install postgresql
-  read -r version name status <<<"$(postgres_cluster)"
-  if [ "$status" != "online" ]; then
-    log "starting PostgreSQL $version/$name"
-    pg_ctlcluster "$version" "$name" start
-    SERVICES_STARTED+=("pg_ctlcluster $version $name stop")
+  local status
+  if [ -n "${1:-}" ] && [ -z "$(postgres_cluster "$1")" ]; then
+    read -r PG_VERSION _ _ _ <<<"$(postgres_cluster)"
+    log "creating PostgreSQL $PG_VERSION/$1"
+    pg_createcluster "$PG_VERSION" "$1" >/dev/null
   fi
-  local port
-  port=$(pg_conftool -s "$version" "$name" show port 2>/dev/null || echo 5432)
+  read -r PG_VERSION PG_NAME status PG_PORT <<<"$(postgres_cluster "${1:-}")"
+  if [ "$status" != "online" ]; then
+    log "starting PostgreSQL $PG_VERSION/$PG_NAME"
+    pg_ctlcluster "$PG_VERSION" "$PG_NAME" start
+    SERVICES_STARTED+=("pg_ctlcluster $PG_VERSION $PG_NAME stop")
+  fi
+  local port=$PG_PORT
   for _ in $(seq 1 30); do
     runuser -u postgres -- pg_isready -q -p "$port" && break
     sleep 1
@@ -62,9 +74,27 @@ DO $$ BEGIN
   END IF;
 END $$;
 SQL
-  export AVATAR_DB="Host=127.0.0.1;Port=$port;Username=avatar;Password=avatar;Database=postgres"
-  # What the outage tests and ./chaos.sh stop and start: pg_ctlcluster <version> <name> stop|start.
-  export AVATAR_PG_CLUSTER="$version $name"
+}
+
+debian_postgres_up() {
+  debian_postgres_cluster_up
+  export AVATAR_DB="Host=127.0.0.1;Port=$PG_PORT;Username=avatar;Password=avatar;Database=postgres"
+  # What ./chaos.sh stops and starts: pg_ctlcluster <version> <name> stop|start.
+  export AVATAR_PG_CLUSTER="$PG_VERSION $PG_NAME"
+}
+
+# Servers of their own for the outage tests, which stop and start them while the other tests run on the shared ones:
+# a second Debian PostgreSQL cluster (avatar-outage) and the lone RabbitMQ node of scripts/rabbitmq-cluster.sh. With a
+# Docker engine the harness starts containers of their own instead.
+outage_services_up() {
+  docker_available && return 0
+  mkdir -p .run
+  debian_postgres_cluster_up avatar-outage
+  export AVATAR_OUTAGE_DB="Host=127.0.0.1;Port=$PG_PORT;Username=avatar;Password=avatar;Database=postgres"
+  export AVATAR_OUTAGE_PG_CLUSTER="$PG_VERSION $PG_NAME"
+  scripts/rabbitmq-cluster.sh lone status || SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh lone down")
+  scripts/rabbitmq-cluster.sh lone up >.run/rabbitmq-lone.log 2>&1 || { cat .run/rabbitmq-lone.log >&2; return 1; }
+  export AVATAR_OUTAGE_AMQP_PORT=5680 AVATAR_OUTAGE_RABBITMQCTL="$PWD/scripts/rabbitmq-cluster.sh lone ctl"
 }
 
 debian_rabbitmq_up() {

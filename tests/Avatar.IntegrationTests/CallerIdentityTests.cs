@@ -14,7 +14,7 @@ namespace Avatar.IntegrationTests;
 /// on a virtual host and database of their own. A caller is the user that published the command (the AMQP
 /// <c>user-id</c>, which RabbitMQ checks): only it acts on its flows, and nothing tells another caller they exist.
 /// </summary>
-[Collection(AloneCollection.Name)]
+[Collection(AvatarCollection.Name)]
 public sealed class CallerIdentityTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private const string WorkerUser = "avatar-worker-ids";

@@ -15,7 +15,7 @@ namespace Avatar.IntegrationTests;
 /// (see <c>RefusedPublishes</c>); the worker gets past it by reconnecting.
 /// </remarks>
 [Trait("Category", "Cluster")]
-[Collection(AloneCollection.Name)]
+[Collection(ThirdAvatarCollection.Name)]
 public sealed class ClusterTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

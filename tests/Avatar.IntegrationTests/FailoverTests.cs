@@ -11,7 +11,7 @@ namespace Avatar.IntegrationTests;
 /// the long version.
 /// </summary>
 [Trait("Category", "Failover")]
-[Collection(AloneCollection.Name)]
+[Collection(ThirdAvatarCollection.Name)]
 public sealed class FailoverTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     [Fact]

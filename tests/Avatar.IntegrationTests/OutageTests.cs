@@ -1,3 +1,4 @@
+using System.Net;
 using Avatar.Contracts;
 using Avatar.IntegrationTests.Infrastructure;
 using Avatar.Persistence;
@@ -7,12 +8,57 @@ using Microsoft.Extensions.Hosting;
 namespace Avatar.IntegrationTests;
 
 /// <summary>
-/// Short outages of the real PostgreSQL and RabbitMQ while work is under way: every command still ends in its event,
-/// nothing lands in an <c>_error</c> queue, and the worker resumes by itself. (<c>./chaos.sh</c> runs the long ones.)
+/// Short outages of the real PostgreSQL and RabbitMQ (servers of this collection's own) while work is under way: every
+/// command still ends in its event, nothing lands in an <c>_error</c> queue, the worker resumes by itself, and its
+/// readiness says when it cannot work. (<c>./chaos.sh</c> runs the long outages.)
 /// </summary>
-[Collection(AloneCollection.Name)]
-public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
+[Collection(OutageCollection.Name)]
+public sealed class OutageTests(OutageFixture fixture) : AvatarTest(fixture)
 {
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    [Fact]
+    public async Task Ready_answers_503_while_the_broker_is_away_and_200_again_once_it_is_back()
+    {
+        var worker = Fixture.Worker!.BaseAddress;
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(new Uri(worker, "/health/live"))).StatusCode);
+        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK);
+
+        await Fixture.Services.StopBrokerAsync();
+        try
+        {
+            await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.ServiceUnavailable, seconds: 30);
+            Assert.Contains("masstransit-bus", await (await Http.GetAsync(new Uri(worker, "/health/ready"))).Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(new Uri(worker, "/health/live"))).StatusCode);
+        }
+        finally
+        {
+            await Fixture.Services.StartBrokerAsync();
+        }
+
+        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK, seconds: 60);
+    }
+
+    [Fact]
+    public async Task Ready_answers_503_while_the_database_is_away_and_200_again_once_it_is_back()
+    {
+        var worker = Fixture.Worker!.BaseAddress;
+        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK);
+
+        await Fixture.Services.StopDatabaseAsync();
+        try
+        {
+            await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.ServiceUnavailable, seconds: 30);
+            Assert.Contains("postgresql", await (await Http.GetAsync(new Uri(worker, "/health/ready"))).Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await Fixture.StartDatabaseAsync();
+        }
+
+        await WaitUntil(async () => await StatusAsync(worker) == HttpStatusCode.OK, seconds: 60);
+    }
+
     [Fact]
     public async Task Commands_that_arrive_while_the_database_is_down_each_end_in_one_event_once_it_is_back()
     {
@@ -168,5 +214,17 @@ public sealed class OutageTests(AvatarFixture fixture) : AvatarTest(fixture)
 
         Assert.Equal(errorsBefore, await ErrorCountAsync());
         Assert.Equal(5, (await Simulator.StatsAsync()).Count($"submit:{groupId}"));
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(Uri worker)
+    {
+        try
+        {
+            return (await Http.GetAsync(new Uri(worker, "/health/ready"))).StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
     }
 }

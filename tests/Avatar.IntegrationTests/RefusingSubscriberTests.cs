@@ -9,7 +9,7 @@ namespace Avatar.IntegrationTests;
 /// exchange), so RabbitMQ refuses (<c>basic.nack</c>) every event the worker publishes, although it delivered each to
 /// every other bound queue. The worker keeps serving the others, does not loop, and parks nothing in <c>_error</c>.
 /// </summary>
-[Collection(AloneCollection.Name)]
+[Collection(SecondAvatarCollection.Name)]
 public sealed class RefusingSubscriberTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private const string RefusingQueue = "refusing-subscriber";

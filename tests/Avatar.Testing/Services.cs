@@ -27,14 +27,19 @@ public sealed class Services : IAsyncDisposable
     /// <summary>A cluster's nodes (<c>host:port</c>), when the broker is one; empty for a single node.</summary>
     public IReadOnlyList<string> AmqpNodes { get; init; } = [];
 
-    /// <summary>"version name" of the Debian PostgreSQL cluster test.sh started, for the outage tests.</summary>
+    /// <summary>"version name" of the Debian PostgreSQL cluster, for the tests that stop and start it.</summary>
     private string? PostgresCluster { get; init; }
 
-    public static async Task<Services> StartAsync()
-    {
-        if (Environment.GetEnvironmentVariable("AVATAR_DB") is { Length: > 0 } db)
-        {
-            return new Services
+    /// <summary>rabbitmqctl for this broker, as scripts take it (<c>RABBITMQCTL</c>): the system's, the lone node's, or the container's.</summary>
+    private string[] RabbitMqCtl { get; init; } = ["rabbitmqctl"];
+
+    /// <summary>
+    /// The servers <c>scripts/services.sh</c> started (<c>services_up</c>), or containers. The integration test
+    /// collections share them, so no test stops them; <c>./chaos.sh</c>, which runs alone, does.
+    /// </summary>
+    public static Task<Services> StartAsync() =>
+        Environment.GetEnvironmentVariable("AVATAR_DB") is { Length: > 0 } db
+            ? Task.FromResult(new Services
             {
                 AdminConnectionString = db,
                 AmqpHost = Environment.GetEnvironmentVariable("AVATAR_AMQP_HOST") ?? "127.0.0.1",
@@ -43,9 +48,39 @@ public sealed class Services : IAsyncDisposable
                 AmqpUser = Environment.GetEnvironmentVariable("AVATAR_AMQP_USER") ?? "guest",
                 AmqpPassword = Environment.GetEnvironmentVariable("AVATAR_AMQP_PASS") ?? "guest",
                 PostgresCluster = Environment.GetEnvironmentVariable("AVATAR_PG_CLUSTER"),
-            };
+            })
+            : StartContainersAsync();
+
+    /// <summary>
+    /// Servers of one collection's own, which its tests stop and start (<see cref="StopDatabaseAsync"/>,
+    /// <see cref="StopBrokerAsync"/>) while the other collections run on the shared ones: those of
+    /// <c>outage_services_up</c> in <c>scripts/services.sh</c> (announced through <c>AVATAR_OUTAGE_*</c>), or containers.
+    /// </summary>
+    public static Task<Services> StartOwnAsync()
+    {
+        if (Environment.GetEnvironmentVariable("AVATAR_OUTAGE_DB") is { Length: > 0 } db)
+        {
+            return Task.FromResult(new Services
+            {
+                AdminConnectionString = db,
+                AmqpHost = "127.0.0.1",
+                AmqpPort = int.Parse(Environment.GetEnvironmentVariable("AVATAR_OUTAGE_AMQP_PORT") ?? "5680", System.Globalization.CultureInfo.InvariantCulture),
+                AmqpVirtualHost = "/",
+                AmqpUser = "guest",
+                AmqpPassword = "guest",
+                PostgresCluster = Environment.GetEnvironmentVariable("AVATAR_OUTAGE_PG_CLUSTER"),
+                RabbitMqCtl = (Environment.GetEnvironmentVariable("AVATAR_OUTAGE_RABBITMQCTL") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            });
         }
 
+        return Environment.GetEnvironmentVariable("AVATAR_DB") is { Length: > 0 }
+            ? throw new InvalidOperationException(
+                "These tests stop their servers, so they need servers of their own: run them through ./test.sh, or source scripts/services.sh and run outage_services_up first.")
+            : StartContainersAsync();
+    }
+
+    private static async Task<Services> StartContainersAsync()
+    {
         PostgreSqlContainer postgres;
         RabbitMqContainer rabbit;
         try
@@ -70,6 +105,7 @@ public sealed class Services : IAsyncDisposable
             AmqpVirtualHost = "/",
             AmqpUser = "guest",
             AmqpPassword = "guest",
+            RabbitMqCtl = ["docker", "exec", "-i", rabbit.Id, "rabbitmqctl"],
         };
         services.containers.Add(postgres);
         services.containers.Add(rabbit);
@@ -102,10 +138,7 @@ public sealed class Services : IAsyncDisposable
 
     private string[] Cluster() => PostgresCluster?.Split(' ') is [var version, var name]
         ? [version, name]
-        : throw new InvalidOperationException("AVATAR_PG_CLUSTER is not set: run the tests through ./test.sh, which starts PostgreSQL.");
-
-    /// <summary>rabbitmqctl for the run's broker, as scripts take it (<c>RABBITMQCTL</c>): the local one, or the container's.</summary>
-    private string[] RabbitMqCtl => rabbitContainer is { } c ? ["docker", "exec", "-i", c.Id, "rabbitmqctl"] : ["rabbitmqctl"];
+        : throw new InvalidOperationException("AVATAR_PG_CLUSTER is not set: run this through ./test.sh or ./chaos.sh, which start PostgreSQL.");
 
     /// <summary>A new virtual host on the run's broker, which guest may use too.</summary>
     public async Task CreateVirtualHostAsync(string name)
@@ -126,11 +159,12 @@ public sealed class Services : IAsyncDisposable
 
     /// <summary>The same servers, reached on <paramref name="virtualHost"/> as <paramref name="user"/>.</summary>
     public Services As(string virtualHost, string user, string password) =>
-        WithBroker(AmqpHost, AmqpPort, AmqpNodes, virtualHost, user, password, rabbitContainer);
+        WithBroker(AmqpHost, AmqpPort, AmqpNodes, virtualHost, user, password, rabbitContainer, RabbitMqCtl);
 
     /// <summary>The same PostgreSQL (or <paramref name="database"/>'s), reached through another broker, virtual host or user.</summary>
     private Services WithBroker(
-        string host, int port, IReadOnlyList<string> nodes, string virtualHost, string user, string password, RabbitMqContainer? rabbit, string? database = null) => new()
+        string host, int port, IReadOnlyList<string> nodes, string virtualHost, string user, string password, RabbitMqContainer? rabbit, string[] rabbitMqCtl,
+        string? database = null) => new()
     {
         AdminConnectionString = database ?? AdminConnectionString,
         PostgresCluster = database is null ? PostgresCluster : null,
@@ -142,6 +176,7 @@ public sealed class Services : IAsyncDisposable
         AmqpNodes = nodes,
         postgresContainer = database is null ? postgresContainer : null,
         rabbitContainer = rabbit,
+        RabbitMqCtl = rabbitMqCtl,
     };
 
     /// <summary>Runs <paramref name="command"/>; returns what it printed, or throws with its errors.</summary>
@@ -171,12 +206,12 @@ public sealed class Services : IAsyncDisposable
 
     /// <summary>The same broker, with <paramref name="pair"/> as PostgreSQL (it is not stopped and started, but failed over).</summary>
     public Services OnDatabase(DatabasePair pair) =>
-        WithBroker(AmqpHost, AmqpPort, AmqpNodes, AmqpVirtualHost, AmqpUser, AmqpPassword, rabbitContainer, pair.AdminConnectionString);
+        WithBroker(AmqpHost, AmqpPort, AmqpNodes, AmqpVirtualHost, AmqpUser, AmqpPassword, rabbitContainer, RabbitMqCtl, pair.AdminConnectionString);
 
     /// <summary>The same PostgreSQL, with <paramref name="cluster"/> as the broker.</summary>
     public Services OnCluster(BrokerCluster cluster) => WithBroker(
         cluster.Nodes[0].Split(':')[0], int.Parse(cluster.Nodes[0].Split(':')[1], System.Globalization.CultureInfo.InvariantCulture),
-        cluster.Nodes, cluster.VirtualHost, "guest", "guest", rabbit: null);
+        cluster.Nodes, cluster.VirtualHost, "guest", "guest", rabbit: null, [Path.Combine(Repository.Root, "scripts", "rabbitmq-cluster.sh"), "ctl"]);
 
     /// <summary>A plain RabbitMQ connection, for playing a publisher or subscriber that does not use MassTransit.</summary>
     public Task<RabbitMQ.Client.IConnection> ConnectAsync() => new RabbitMQ.Client.ConnectionFactory

@@ -9,10 +9,11 @@ using Npgsql;
 namespace Avatar.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// One run's world: real RabbitMQ and PostgreSQL (a fresh database), the simulator on a loopback port, one worker
-/// instance, and a bus that plays "the other services" (it publishes commands and records every event).
+/// One collection's world: real RabbitMQ and PostgreSQL (a virtual host and a database of its own), the simulator on a
+/// loopback port, one worker instance, and a bus that plays "the other services" (it publishes commands and records
+/// every event).
 /// </summary>
-public sealed class AvatarFixture : IAsyncLifetime
+public class AvatarFixture : IAsyncLifetime
 {
     private readonly string databaseName = $"avatar_test_{Guid.NewGuid():N}";
     private readonly string virtualHost = $"avatar-test-{Guid.NewGuid():N}";
@@ -39,7 +40,7 @@ public sealed class AvatarFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // A virtual host and a database of its own, so collections with fixtures of their own run side by side.
-        servers = await Avatar.Testing.Services.StartAsync();
+        servers = await StartServersAsync();
         await servers.CreateVirtualHostAsync(virtualHost);
         Services = servers.As(virtualHost, servers.AmqpUser, servers.AmqpPassword);
         ConnectionString = await Services.CreateDatabaseAsync(databaseName);
@@ -50,6 +51,9 @@ public sealed class AvatarFixture : IAsyncLifetime
 
         Worker = await StartWorkerAsync();
     }
+
+    /// <summary>The servers this fixture runs on: those every collection shares, which no test may stop.</summary>
+    protected virtual Task<Services> StartServersAsync() => Avatar.Testing.Services.StartAsync();
 
     /// <summary>The settings a worker of this run gets: the run's database, broker and simulator, and quick timings.</summary>
     public Dictionary<string, string> WorkerSettings()
@@ -173,10 +177,19 @@ public sealed class AvatarFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// The integration tests run in three collections, each with a fixture of its own (servers shared, virtual host, database,
-/// simulator and worker its own): two side by side, then, alone, the classes that stop a server or read a worker's
-/// <c>/metrics</c> (OpenTelemetry listens to meters by name across the process, so a worker of another collection would
-/// add to the counts).
+/// A fixture on servers of its own (<see cref="Services.StartOwnAsync"/>), for the tests that stop and start them:
+/// the other collections go on, on the shared ones, meanwhile.
+/// </summary>
+public sealed class OutageFixture : AvatarFixture
+{
+    protected override Task<Services> StartServersAsync() => Avatar.Testing.Services.StartOwnAsync();
+}
+
+/// <summary>
+/// The integration tests run in four collections side by side, each with a fixture of its own (virtual host, database,
+/// simulator and worker): three on the servers they share, and one, for the tests that stop a server, on servers of its
+/// own. Two workers of one process report only their own <c>avatar_*</c> series on <c>/metrics</c>, so the tests that
+/// read them may run beside the others.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class AvatarCollection : ICollectionFixture<AvatarFixture>
@@ -190,8 +203,14 @@ public sealed class SecondAvatarCollection : ICollectionFixture<AvatarFixture>
     public const string Name = "avatar-2";
 }
 
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class AloneCollection : ICollectionFixture<AvatarFixture>
+[CollectionDefinition(Name)]
+public sealed class ThirdAvatarCollection : ICollectionFixture<AvatarFixture>
 {
-    public const string Name = "avatar-alone";
+    public const string Name = "avatar-3";
+}
+
+[CollectionDefinition(Name)]
+public sealed class OutageCollection : ICollectionFixture<OutageFixture>
+{
+    public const string Name = "avatar-outage";
 }
