@@ -88,7 +88,8 @@ if [ "${AVATAR_CLUSTER_TESTS:-1}" = 0 ]; then
   filter=(--filter "Category!=Cluster")
 elif ! scripts/rabbitmq-cluster.sh status; then
   SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh down")
-  scripts/rabbitmq-cluster.sh up >.run/test-cluster.log 2>&1 || { cat .run/test-cluster.log; exit 1; }
+  scripts/rabbitmq-cluster.sh up >.run/test-cluster.log 2>&1 &
+  cluster=$!
 fi
 
 # The alert rules: valid, and doing what their unit tests say (promtool comes with Debian's prometheus package).
@@ -98,6 +99,7 @@ check promtool-check-config promtool check config deploy/prometheus/prometheus.y
 check promtool-test-rules promtool test rules deploy/prometheus/alerts.test.yml
 
 wait "$build" || { cat .run/test-build.log; exit 1; }
+[ -z "${cluster:-}" ] || wait "$cluster" || { cat .run/test-cluster.log; exit 1; }
 
 # The checks that need the build run beside the tests.
 (

@@ -2,6 +2,7 @@ using Avatar.Persistence;
 using Avatar.Worker.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Avatar.Worker.Tests;
 
@@ -177,12 +178,13 @@ public sealed class ReviewForecastTests
         Assert.InRange((row.Schedule.NextPollAt!.Value - Submitted.AddSeconds(2)).TotalSeconds, 4.5 * 0.9, 4.5 * 1.1);
     }
 
-    // A review submitted at Submitted and polled polledAt seconds later; the rules need no database, the context is never opened.
+    // A review submitted at Submitted and polled polledAt seconds later; the rules need no database, the context is never
+    // opened. The clock stands still, so the schedule's now is the poll's time however slowly the test runs.
     private static (Schedule Schedule, AvatarSubmission Row) ReviewInProgress(PollingStrategy strategy, double polledAt = 2)
     {
         var options = new PollingOptions { Strategy = strategy };
-        var schedule = new Schedule(
-            AvatarDbContext.Open("Host=unused"), new DatabaseClock(TimeProvider.System), Options.Create(options), TimeProvider.System);
+        var clock = new FakeTimeProvider();
+        var schedule = new Schedule(AvatarDbContext.Open("Host=unused"), new DatabaseClock(clock), Options.Create(options), clock);
         schedule.Anchor(Submitted.AddSeconds(polledAt));
         var row = new AvatarSubmission { GroupId = "g", ProjectName = "p", Schedule = { Deadline = Submitted.AddMinutes(15) } };
         return (schedule, row);
