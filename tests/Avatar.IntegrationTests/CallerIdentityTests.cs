@@ -15,15 +15,16 @@ namespace Avatar.IntegrationTests;
 /// <c>user-id</c>, which RabbitMQ checks): only it acts on its flows, and nothing tells another caller they exist.
 /// </summary>
 [Collection(AvatarCollection.Name)]
-public sealed class CallerIdentityTests(AvatarFixture fixture) : AvatarTest(fixture)
+public sealed class CallerIdentityTests(AvatarFixture fixture, CallerIdentityTests.TwoCallersWorld shared) : AvatarTest(fixture), IClassFixture<CallerIdentityTests.TwoCallersWorld>
 {
     private const string WorkerUser = "avatar-worker-ids";
     private const string CallerA = "caller-a-ids";
     private const string CallerB = "caller-b-ids";
 
     [Fact]
-    public Task Only_the_caller_that_opened_a_flow_acts_on_it_and_the_broker_vouches_for_who_that_is() => WithTwoCallersAsync(async world =>
+    public async Task Only_the_caller_that_opened_a_flow_acts_on_it_and_the_broker_vouches_for_who_that_is()
     {
+        var world = await shared.GetAsync(Fixture);
         var (busA, busB, eventsA, eventsB, asA, asB) = (world.BusA, world.BusB, world.EventsA, world.EventsB, world.AsA, world.AsB);
 
         // A opens a session and the person passes the page.
@@ -91,11 +92,12 @@ public sealed class CallerIdentityTests(AvatarFixture fixture) : AvatarTest(fixt
         Assert.Empty(eventsA.All<AvatarCommandRefused>(e => e.FlowId == anonymous));
         Assert.Equal((AvatarErrorCodes.UnidentifiedCaller, messageId), (unidentified.ErrorCode, unidentified.MessageId));
         Assert.Equal(0, (await Simulator.StatsAsync()).Count($"create:{CallbackFor(anonymous)}"));
-    });
+    }
 
     [Fact]
-    public Task Each_caller_receives_its_own_flows_events_only_and_a_refusing_queue_refuses_only_its_owners() => WithTwoCallersAsync(async world =>
+    public async Task Each_caller_receives_its_own_flows_events_only_and_a_refusing_queue_refuses_only_its_owners()
     {
+        var world = await shared.GetAsync(Fixture);
         var (busA, busB, eventsA, eventsB) = (world.BusA, world.BusB, world.EventsA, world.EventsB);
 
         // B cannot bind to A's events, nor to everyone's, neither a queue nor an exchange of its own.
@@ -145,98 +147,152 @@ public sealed class CallerIdentityTests(AvatarFixture fixture) : AvatarTest(fixt
             await refusing.QueueBindAsync($"{CallerB}.refusing", AvatarEvents.ExchangeOf(type), CallerB);
         }
 
-        // A's whole flow: A sees every event of it, B none, the pipeline A's approval; RabbitMQ refused none of them.
-        var sessionId = Guid.NewGuid();
-        await busA.Publish(new CreateAvatarSession(sessionId, CallbackFor(sessionId), null));
-        var created = await eventsA.WaitFor<AvatarSessionCreated>(e => e.SessionId == sessionId);
-        await Simulator.CompleteH5Async(created.H5Link);
-        await busA.Publish(new AvatarAuthCompleted(sessionId));
-        var groupId = (await eventsA.WaitFor<AvatarAuthVerified>(e => e.SessionId == sessionId)).GroupId;
-        var mine = Submission(groupId, "front");
-        await busA.Publish(mine);
-        await eventsA.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == mine.SubmissionId);
-        Assert.Equal(0, world.RefusedByBroker());
+        try
+        {
+            // A's whole flow: A sees every event of it, B none, the pipeline A's approval; RabbitMQ refused none of them.
+            var sessionId = Guid.NewGuid();
+            await busA.Publish(new CreateAvatarSession(sessionId, CallbackFor(sessionId), null));
+            var created = await eventsA.WaitFor<AvatarSessionCreated>(e => e.SessionId == sessionId);
+            await Simulator.CompleteH5Async(created.H5Link);
+            await busA.Publish(new AvatarAuthCompleted(sessionId));
+            var groupId = (await eventsA.WaitFor<AvatarAuthVerified>(e => e.SessionId == sessionId)).GroupId;
+            var mine = Submission(groupId, "front");
+            await busA.Publish(mine);
+            await eventsA.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == mine.SubmissionId);
+            Assert.Equal(0, world.RefusedByBroker());
 
-        var approval = await WaitForMessageAsync(approvals, $"{Pipeline}.approvals");
-        Assert.Contains(mine.SubmissionId.ToString(), approval);
+            var approval = await WaitForMessageAsync(approvals, $"{Pipeline}.approvals");
+            Assert.Contains(mine.SubmissionId.ToString(), approval);
 
-        // B's own invalid submission ends in a rejection to B, which B's refusing queue refuses: it receives only its owner's.
-        var invalid = Submission($"group-nobody-{Guid.NewGuid():N}", "front");
-        await busB.Publish(invalid);
-        await eventsB.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == invalid.SubmissionId);
-        await WaitUntil(() => world.RefusedByBroker() > 0);
+            // B's own invalid submission ends in a rejection to B, which B's refusing queue refuses: it receives only its owner's.
+            var invalid = Submission($"group-nobody-{Guid.NewGuid():N}", "front");
+            await busB.Publish(invalid);
+            await eventsB.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == invalid.SubmissionId);
+            await WaitUntil(() => world.RefusedByBroker() > 0);
 
-        // Every event the operator's binding of every key saw for A's flows, A saw too; B saw none of them.
-        Assert.NotEmpty(world.Operator.All<AvatarAssetsApproved>(e => e.SubmissionId == mine.SubmissionId));
-        Assert.Empty(eventsB.All<AvatarSessionCreated>(e => e.SessionId == sessionId));
-        Assert.Empty(eventsB.All<AvatarAuthVerified>(e => e.SessionId == sessionId));
-        Assert.Empty(eventsB.All<AvatarAssetsApproved>(e => e.SubmissionId == mine.SubmissionId));
-        Assert.Empty(eventsA.All<AvatarAssetsRejected>(e => e.SubmissionId == invalid.SubmissionId));
-    });
+            // Every event the operator's binding of every key saw for A's flows, A saw too; B saw none of them.
+            Assert.NotEmpty(world.Operator.All<AvatarAssetsApproved>(e => e.SubmissionId == mine.SubmissionId));
+            Assert.Empty(eventsB.All<AvatarSessionCreated>(e => e.SessionId == sessionId));
+            Assert.Empty(eventsB.All<AvatarAuthVerified>(e => e.SessionId == sessionId));
+            Assert.Empty(eventsB.All<AvatarAssetsApproved>(e => e.SubmissionId == mine.SubmissionId));
+            Assert.Empty(eventsA.All<AvatarAssetsRejected>(e => e.SubmissionId == invalid.SubmissionId));
+        }
+        finally
+        {
+            // The world goes on to the class's other test: neither queue outlives this one.
+            await refusing.QueueDeleteAsync($"{CallerB}.refusing");
+            await approvals.QueueDeleteAsync($"{Pipeline}.approvals");
+        }
+    }
 
     private const string Pipeline = "pipeline-ids";
 
     /// <summary>What a test of two callers works with: each caller's bus and events, the users, and an operator's view.</summary>
-    private sealed record TwoCallers(
+    internal sealed record TwoCallers(
         IBus BusA, IBus BusB, EventLog EventsA, EventLog EventsB, Avatar.Testing.Services AsA, Avatar.Testing.Services AsB,
         Avatar.Testing.Services Pipeline, EventLog Operator, Func<long> RefusedByBroker);
 
     /// <summary>
     /// The worker, callers A and B and a pipeline that A's approvals are granted to, each with its own RabbitMQ user from
     /// <c>scripts/rabbitmq-users.sh</c>, on a virtual host and database of their own; and an operator's subscriber that
-    /// binds every key.
+    /// binds every key. Built by the first test that asks and shared by the class's tests: each build costs a dozen
+    /// rabbitmqctl calls, each an Erlang VM of its own.
     /// </summary>
-    private async Task WithTwoCallersAsync(Func<TwoCallers, Task> test)
+    public sealed class TwoCallersWorld : IAsyncLifetime
     {
-        var vhost = $"avatar-ids-{Guid.NewGuid():N}";
-        var database = $"avatar_ids_{Guid.NewGuid():N}";
-        var passwords = new[] { WorkerUser, CallerA, CallerB, Pipeline }.ToDictionary(u => u, _ => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)));
-        await Fixture.Services.CreateVirtualHostAsync(vhost);
-        var connectionString = await Fixture.Services.CreateDatabaseAsync(database);
-        try
+        private readonly SemaphoreSlim building = new(1, 1);
+        private readonly Stack<Func<Task>> teardown = new();
+        private TwoCallers? world;
+
+        internal async Task<TwoCallers> GetAsync(AvatarFixture fixture)
         {
-            await Fixture.Services.RabbitMqUsersAsync(passwords[WorkerUser], "worker", WorkerUser, vhost);
+            await building.WaitAsync();
+            try
+            {
+                return world ??= await BuildAsync(fixture);
+            }
+            finally
+            {
+                building.Release();
+            }
+        }
+
+        private async Task<TwoCallers> BuildAsync(AvatarFixture fixture)
+        {
+            var vhost = $"avatar-ids-{Guid.NewGuid():N}";
+            var database = $"avatar_ids_{Guid.NewGuid():N}";
+            var passwords = new[] { WorkerUser, CallerA, CallerB, Pipeline }.ToDictionary(u => u, _ => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)));
+            await fixture.Services.CreateVirtualHostAsync(vhost);
+            var connectionString = await fixture.Services.CreateDatabaseAsync(database);
+            teardown.Push(async () =>
+            {
+                await fixture.Services.DeleteVirtualHostAsync(vhost);
+                foreach (var user in passwords.Keys)
+                {
+                    await fixture.Services.DeleteBrokerUserAsync(user);
+                }
+
+                await fixture.Services.DropDatabaseAsync(database);
+            });
+
+            await fixture.Services.RabbitMqUsersAsync(passwords[WorkerUser], "worker", WorkerUser, vhost);
             foreach (var caller in new[] { CallerA, CallerB, Pipeline })
             {
-                await Fixture.Services.RabbitMqUsersAsync(passwords[caller], "caller", caller, vhost);
+                await fixture.Services.RabbitMqUsersAsync(passwords[caller], "caller", caller, vhost);
             }
 
             Assert.Contains($"binds {nameof(AvatarAssetsApproved)} with the keys {Pipeline} {CallerA}",
-                await Fixture.Services.RabbitMqUsersAsync("", "grant", Pipeline, nameof(AvatarAssetsApproved), CallerA, "--vhost", vhost));
-            var settings = Harness.WorkerSettings(Fixture.Services.As(vhost, WorkerUser, passwords[WorkerUser]), connectionString, Simulator.BaseAddress, Fixture.ApiKey);
+                await fixture.Services.RabbitMqUsersAsync("", "grant", Pipeline, nameof(AvatarAssetsApproved), CallerA, "--vhost", vhost));
+            var settings = Harness.WorkerSettings(fixture.Services.As(vhost, WorkerUser, passwords[WorkerUser]), connectionString, fixture.Simulator.BaseAddress, fixture.ApiKey);
             foreach (var key in new[] { "Avatar:Polling:InitialDelay", "Avatar:Polling:MaxDelay", "Avatar:Polling:DispatchInterval" })
             {
-                settings[key] = Fixture.WorkerSettings()[key];
+                settings[key] = fixture.WorkerSettings()[key];
             }
 
             // An event a caller's own queue refuses is given up soon, so the worker's stop does not wait for it.
             settings["Messaging:RefusalPatience"] = "00:00:03";
-            await using var worker = await WorkerInstance.StartAsync(settings, Fixture.Logs);
-            var (asA, asB) = (Fixture.Services.As(vhost, CallerA, passwords[CallerA]), Fixture.Services.As(vhost, CallerB, passwords[CallerB]));
+            var worker = await WorkerInstance.StartAsync(settings, fixture.Logs);
+            teardown.Push(async () => await worker.DisposeAsync());
+            var (asA, asB) = (fixture.Services.As(vhost, CallerA, passwords[CallerA]), fixture.Services.As(vhost, CallerB, passwords[CallerB]));
             var (eventsA, eventsB, operatorEvents) = (new EventLog(), new EventLog(), new EventLog());
-            using var a = await Harness.StartOtherServicesAsync(asA, eventsA, $"{CallerA}.events-", CallerA);
-            using var b = await Harness.StartOtherServicesAsync(asB, eventsB, $"{CallerB}.events-", CallerB);
-            using var operatorView = await Harness.StartOtherServicesAsync(Fixture.Services.As(vhost, Fixture.Services.AmqpUser, Fixture.Services.AmqpPassword), operatorEvents);
-            using var http = new HttpClient { BaseAddress = worker.BaseAddress };
-
-            await test(new TwoCallers(
-                a.Services.GetRequiredService<IBus>(), b.Services.GetRequiredService<IBus>(), eventsA, eventsB, asA, asB,
-                Fixture.Services.As(vhost, Pipeline, passwords[Pipeline]), operatorEvents,
-                () => RefusedByBroker(http.GetStringAsync("/metrics").GetAwaiter().GetResult())));
-
-            await a.StopAsync();
-            await b.StopAsync();
-            await operatorView.StopAsync();
-        }
-        finally
-        {
-            await Fixture.Services.DeleteVirtualHostAsync(vhost);
-            foreach (var user in passwords.Keys)
+            var a = await StartAsync(Harness.StartOtherServicesAsync(asA, eventsA, $"{CallerA}.events-", CallerA));
+            var b = await StartAsync(Harness.StartOtherServicesAsync(asB, eventsB, $"{CallerB}.events-", CallerB));
+            await StartAsync(Harness.StartOtherServicesAsync(fixture.Services.As(vhost, fixture.Services.AmqpUser, fixture.Services.AmqpPassword), operatorEvents));
+            var http = new HttpClient { BaseAddress = worker.BaseAddress };
+            teardown.Push(() =>
             {
-                await Fixture.Services.DeleteBrokerUserAsync(user);
+                http.Dispose();
+                return Task.CompletedTask;
+            });
+
+            return new TwoCallers(
+                a.Services.GetRequiredService<IBus>(), b.Services.GetRequiredService<IBus>(), eventsA, eventsB, asA, asB,
+                fixture.Services.As(vhost, Pipeline, passwords[Pipeline]), operatorEvents,
+                () => RefusedByBroker(http.GetStringAsync("/metrics").GetAwaiter().GetResult()));
+        }
+
+        private async Task<IHost> StartAsync(Task<IHost> starting)
+        {
+            var host = await starting;
+            teardown.Push(async () =>
+            {
+                await host.StopAsync();
+                host.Dispose();
+            });
+            return host;
+        }
+
+        public Task InitializeAsync() => Task.CompletedTask;
+
+        /// <summary>Stops what was built, the last first.</summary>
+        public async Task DisposeAsync()
+        {
+            while (teardown.TryPop(out var step))
+            {
+                await step();
             }
 
-            await Fixture.Services.DropDatabaseAsync(database);
+            building.Dispose();
         }
     }
 
