@@ -17,8 +17,10 @@
 #
 # What each may do (RabbitMQ's configure / write / read permissions, by regular expression on the resource name):
 # - worker: its queues and their _error and _skipped queues, the same-named exchanges MassTransit binds to them,
-#   every Avatar.Contracts and Avatar.Worker message exchange, MassTransit's fault exchanges, its own bus queue.
-# - caller: declare (configure) the command and event exchanges; publish (write) only to the three command exchanges;
+#   every Avatar.Contracts and Avatar.Worker message exchange, MassTransit's fault exchanges, its own bus queue; and
+#   publishing to the default exchange, through which it answers a request to the requester's reply-to.
+# - caller: declare (configure) the command, request and event exchanges; publish (write) only to the three command
+#   exchanges and the request exchange (GetAvatarStatus, answered to its reply-to);
 #   bind (read) only from the event exchanges, and there (topic permissions: each event exchange is a topic exchange
 #   whose routing key is the flow's owner) only with its own name as the binding key; everything on its own "USER."
 #   queues and exchanges, MassTransit's bus queue included (name it so: OverrideDefaultBusEndpointQueueName). It cannot
@@ -33,9 +35,11 @@ read -r -a CTL <<<"${RABBITMQCTL:-rabbitmqctl}"
 ctl() { "${CTL[@]}" -q "$@"; }
 
 COMMANDS='CreateAvatarSession|AvatarAuthCompleted|SubmitAvatarAssets'
+# Requests the worker answers to the AMQP reply-to (RabbitMQ's direct reply-to, through the default exchange).
+REQUESTS='GetAvatarStatus'
 EVENTS='AvatarSessionCreated|AvatarSessionFailed|AvatarAuthVerified|AvatarAuthFailed|AvatarAssetsApproved|AvatarAssetsRejected|AvatarCommandRefused'
 # As Avatar.Admin.Queues.WorkerQueues lists them; BrokerPermissionsTests fails when the two drift apart.
-WORKER_QUEUES='create-avatar-session|avatar-auth-completed|submit-avatar-assets|poll-session|poll-submission'
+WORKER_QUEUES='create-avatar-session|avatar-auth-completed|submit-avatar-assets|get-avatar-status|poll-session|poll-submission'
 # MassTransit's own temporary queue and exchange per bus instance: {host}_{process}_bus_{id}.
 BUS='[^:]*_bus_[^:]*'
 
@@ -78,8 +82,9 @@ set_user() { # user vhost configure write read [topic permission entries, comma-
 case "${1:-}" in
   worker)
     [ $# -ge 2 ] || usage
-    own="^(($WORKER_QUEUES)(_error|_skipped)?|Avatar\\.Contracts:.*|Avatar\\.Worker\\.[A-Za-z.]*:.*|MassTransit:.*|$BUS)\$"
-    set_user "$2" "${3:-/}" "$own" "$own" "$own"
+    own="($WORKER_QUEUES)(_error|_skipped)?|Avatar\\.Contracts:.*|Avatar\\.Worker\\.[A-Za-z.]*:.*|MassTransit:.*|$BUS"
+    # Answers to requests go to the requester's reply-to through the default exchange.
+    set_user "$2" "${3:-/}" "^($own)\$" "^($own|amq\\.default)\$" "^($own)\$"
     ;;
   caller)
     [ $# -ge 2 ] || usage
@@ -95,8 +100,8 @@ case "${1:-}" in
       topics+="${topics:+,}$(topic "$user" "${3:-/}" "$event" "$user")"
     done
     set_user "$user" "${3:-/}" \
-      "^($queues|Avatar\\.Contracts:($COMMANDS|$EVENTS)|MassTransit:Fault--.*)\$" \
-      "^($queues|Avatar\\.Contracts:($COMMANDS)|MassTransit:Fault--.*)\$" \
+      "^($queues|Avatar\\.Contracts:($COMMANDS|$REQUESTS|$EVENTS)|MassTransit:Fault--.*)\$" \
+      "^($queues|Avatar\\.Contracts:($COMMANDS|$REQUESTS)|MassTransit:Fault--.*)\$" \
       "^($queues|Avatar\\.Contracts:($EVENTS))\$" \
       "$topics"
     echo "$user on ${3:-/}: binds the event exchanges with the key '$user' only"

@@ -1,7 +1,8 @@
 // A caller of the avatar worker in Node.js (amqplib), without MassTransit: it writes MassTransit's JSON envelope by hand,
 // as docs/asyncapi.yaml describes it. It opens a session, waits for the H5 link, lets the simulator play the person
-// (AVATAR_SIMULATED=true) or waits for a person to finish the page, reports completion, submits two assets and prints
-// the outcome. Exit code 0 when the submission is approved, 1 otherwise.
+// (AVATAR_SIMULATED=true) or waits for a person to finish the page, reports completion, submits two assets, asks the
+// worker once where the review stands (GetAvatarStatus, answered to RabbitMQ's direct reply-to) and prints the outcome.
+// Exit code 0 when the submission is approved, 1 otherwise.
 //
 //   AMQP_URL=amqp://guest:guest@localhost:5672/avatar-demo AVATAR_SIMULATED=true node index.mjs
 import { randomUUID } from 'node:crypto';
@@ -54,8 +55,8 @@ function waitFor(type, match) {
   });
 }
 
-/** Publishes a command in MassTransit's envelope to its exchange, and waits for the broker's confirm. */
-async function publish(type, message, messageId) {
+/** Publishes a command (or a request) in MassTransit's envelope to its exchange, and waits for the broker's confirm. */
+async function publish(type, message, messageId, request = {}) {
   await channel.assertExchange(exchange(type), 'fanout', { durable: true });
   const envelope = {
     messageId,
@@ -66,14 +67,45 @@ async function publish(type, message, messageId) {
     sentTime: new Date().toISOString(),
     headers: {},
     host: { machineName: hostname(), processName: 'node', processId: process.pid },
+    ...request.envelope,
   };
   channel.publish(exchange(type), '', Buffer.from(JSON.stringify(envelope)), {
     contentType: 'application/vnd.masstransit+json',
     messageId,
-    persistent: true,
+    persistent: !request.replyTo,
     userId: user,
+    ...(request.replyTo && { replyTo: request.replyTo, expiration: String(request.timeoutMs) }),
   });
   await channel.waitForConfirms();
+}
+
+// Answers to our requests arrive on RabbitMQ's direct reply-to pseudo-queue: consumed without acks, on the channel
+// that publishes the requests, before the first one. Each answer carries its request's requestId.
+const answers = new Map();
+await channel.consume('amq.rabbitmq.reply-to', delivery => {
+  const envelope = JSON.parse(delivery.content.toString('utf8'));
+  answers.get(envelope.requestId)?.({ type: envelope.messageType?.[0]?.replace('urn:message:Avatar.Contracts:', ''), message: envelope.message });
+}, { noAck: true });
+
+/** Asks where the flow `id` stands: AvatarStatus, or AvatarStatusNotFound for an id the worker does not know as ours. */
+async function askStatus(id, requestTimeoutMs = 10_000) {
+  const requestId = randomUUID();
+  const answer = new Promise((resolve, reject) => {
+    answers.set(requestId, resolve);
+    setTimeout(() => reject(new Error(`no answer to GetAvatarStatus within ${requestTimeoutMs / 1000} s`)), requestTimeoutMs).unref();
+  });
+  const vhost = new URL(url).pathname.slice(1) || '%2F';
+  await publish('GetAvatarStatus', { id }, randomUUID(), {
+    // MassTransit answers a request whose responseAddress is the reply-to pseudo-queue to the AMQP reply-to property.
+    envelope: { requestId, responseAddress: `rabbitmq://localhost/${vhost}/amq.rabbitmq.reply-to` },
+    replyTo: 'amq.rabbitmq.reply-to',
+    timeoutMs: requestTimeoutMs,
+  });
+  try {
+    return await answer;
+  } finally {
+    answers.delete(requestId);
+  }
 }
 
 /**
@@ -119,7 +151,7 @@ try {
   console.log(`verified: group ${groupId}`);
 
   const submissionId = randomUUID();
-  const review = await send('SubmitAvatarAssets', {
+  const reviewed = send('SubmitAvatarAssets', {
     submissionId,
     groupId,
     assets: [
@@ -128,6 +160,18 @@ try {
     ],
     assetType: 'Video',
   }, 'submissionId', ['AvatarAssetsApproved', 'AvatarAssetsRejected']);
+
+  // While the review runs: where does it stand? (A caller that lost an event asks the same way.)
+  await new Promise(resolve => setTimeout(resolve, 2000));
+  const status = await askStatus(submissionId);
+  if (status.type === 'AvatarStatus') {
+    const { state, progress, nextCheckAt, expectedEndAt } = status.message;
+    console.log(`status: ${state}, progress ${progress ?? '-'}, next check ${nextCheckAt ?? '-'}, expected end ${expectedEndAt ?? '-'}`);
+  } else {
+    console.log(`status: ${status.type}`);
+  }
+
+  const review = await reviewed;
   if (review.type === 'AvatarAssetsApproved') {
     console.log(`approved: ${review.message.assets.map(a => `${a.name} ${a.assetUrl}`).join(', ')}`);
   } else {

@@ -9,7 +9,7 @@ namespace Avatar.Admin;
 internal sealed class Queues(IConnection connection) : IAsyncDisposable
 {
     /// <summary>Every queue the worker consumes (MassTransit creates <c>{queue}_error</c> beside each on its first fault).</summary>
-    public static readonly string[] WorkerQueues = ["create-avatar-session", "avatar-auth-completed", "submit-avatar-assets", "poll-session", "poll-submission"];
+    public static readonly string[] WorkerQueues = ["create-avatar-session", "avatar-auth-completed", "submit-avatar-assets", "get-avatar-status", "poll-session", "poll-submission"];
 
     public static async Task<Queues> ConnectAsync(IConfiguration configuration, CancellationToken cancellationToken)
     {

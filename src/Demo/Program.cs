@@ -15,6 +15,9 @@ builder.Services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("Rabbi
 builder.Services.AddMassTransit(x =>
 {
     x.AddConsumer<EventConsumer>();
+
+    // GetAvatarStatus, answered to RabbitMQ's direct reply-to: no reply queue of our own.
+    x.SetRabbitMqReplyToRequestClientFactory();
     x.UsingRabbitMq((context, cfg) =>
     {
         // The worker takes a command only with the AMQP user-id of the user that publishes it (RabbitMQ checks it).
@@ -59,7 +62,11 @@ Func<string, Task<string>>? completeH5 = builder.Configuration.GetValue<bool>("D
     }
     : null;
 
-var walkthrough = new Walkthrough(host.Services.GetRequiredService<IBus>(), host.Services.GetRequiredService<EventWaiter>(), Console.Out);
+var walkthrough = new Walkthrough(
+    host.Services.GetRequiredService<IBus>(),
+    host.Services.GetRequiredService<IClientFactory>().CreateRequestClient<GetAvatarStatus>(),
+    host.Services.GetRequiredService<EventWaiter>(),
+    Console.Out);
 var exitCode = await walkthrough.RunAsync(completeH5);
 await host.StopAsync();
 return exitCode;

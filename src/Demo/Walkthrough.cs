@@ -3,8 +3,8 @@ using MassTransit;
 
 namespace Avatar.Demo;
 
-/// <summary>One session and two submissions, end to end, printed as they happen.</summary>
-public sealed class Walkthrough(IBus bus, EventWaiter events, TextWriter output)
+/// <summary>One session and two submissions, end to end, printed as they happen, and one status request while they run.</summary>
+public sealed class Walkthrough(IBus bus, IRequestClient<GetAvatarStatus> status, EventWaiter events, TextWriter output)
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(3);
 
@@ -56,6 +56,14 @@ public sealed class Walkthrough(IBus bus, EventWaiter events, TextWriter output)
         output.WriteLine($"3. SubmitAvatarAssets {approvedRun.SubmissionId} (front, smile)");
         output.WriteLine($"   SubmitAvatarAssets {partialRun.SubmissionId} (profile, blurry-reject)");
         await Task.WhenAll(bus.Publish(approvedRun), bus.Publish(partialRun));
+
+        // While the reviews run: where does the first stand? (A caller that lost an event asks the same way.)
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var asked = await status.GetResponse<AvatarStatus, AvatarStatusNotFound>(new GetAvatarStatus(approvedRun.SubmissionId));
+        output.WriteLine(asked.Is(out Response<AvatarStatus>? answer)
+            ? $"   GetAvatarStatus {approvedRun.SubmissionId}: {answer.Message.State}, progress {answer.Message.Progress?.ToString() ?? "-"}, " +
+              $"next check {answer.Message.NextCheckAt?.ToString("HH:mm:ss.f") ?? "-"}, expected end {answer.Message.ExpectedEndAt?.ToString("HH:mm:ss.f") ?? "-"}"
+            : $"   GetAvatarStatus {approvedRun.SubmissionId}: not found");
 
         var outcomes = await Task.WhenAll(
             events.WaitAsync(approvedRun.SubmissionId, Phase.Review, StepTimeout),

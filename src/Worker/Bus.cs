@@ -80,6 +80,7 @@ public static class Bus
             x.AddConsumer<CreateAvatarSessionConsumer>();
             x.AddConsumer<AvatarAuthCompletedConsumer>();
             x.AddConsumer<SubmitAvatarAssetsConsumer>();
+            x.AddConsumer<GetAvatarStatusConsumer>();
 
             // The dispatcher sends to these by address, so their names are fixed here rather than derived.
             x.AddConsumer<PollSessionConsumer>().Endpoint(e => e.Name = PollQueues.Session);

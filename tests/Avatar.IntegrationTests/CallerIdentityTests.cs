@@ -42,6 +42,12 @@ public sealed class CallerIdentityTests(AvatarFixture fixture, CallerIdentityTes
         Assert.Equal((AvatarErrorCodes.UnknownFlow, unknown.Reason.Replace(nobodys.ToString(), sessionId.ToString())), (foreign.ErrorCode, foreign.Reason));
         Assert.Equal(0, await VerificationQueriesAsync(sessionId));
 
+        // B asking where A's session stands hears what it would for an id nobody used; A hears the link.
+        var asked = await world.StatusB.GetResponse<AvatarStatus, AvatarStatusNotFound>(new GetAvatarStatus(sessionId));
+        Assert.True(asked.Is(out Response<AvatarStatusNotFound>? _), $"B was answered {asked.Message}");
+        asked = await world.StatusA.GetResponse<AvatarStatus, AvatarStatusNotFound>(new GetAvatarStatus(sessionId));
+        Assert.True(asked.Is(out Response<AvatarStatus>? status) && status.Message.SessionCreated?.H5Link == created.H5Link, $"A was answered {asked.Message}");
+
         // A's own completion verifies the person.
         await busA.Publish(new AvatarAuthCompleted(sessionId));
         var groupId = (await eventsA.WaitFor<AvatarAuthVerified>(e => e.SessionId == sessionId)).GroupId;
@@ -190,7 +196,8 @@ public sealed class CallerIdentityTests(AvatarFixture fixture, CallerIdentityTes
     /// <summary>What a test of two callers works with: each caller's bus and events, the users, and an operator's view.</summary>
     internal sealed record TwoCallers(
         IBus BusA, IBus BusB, EventLog EventsA, EventLog EventsB, Avatar.Testing.Services AsA, Avatar.Testing.Services AsB,
-        Avatar.Testing.Services Pipeline, EventLog Operator, Func<long> RefusedByBroker);
+        Avatar.Testing.Services Pipeline, EventLog Operator, Func<long> RefusedByBroker,
+        IRequestClient<GetAvatarStatus> StatusA, IRequestClient<GetAvatarStatus> StatusB);
 
     /// <summary>
     /// The worker, callers A and B and a pipeline that A's approvals are granted to, each with its own RabbitMQ user from
@@ -268,7 +275,9 @@ public sealed class CallerIdentityTests(AvatarFixture fixture, CallerIdentityTes
             return new TwoCallers(
                 a.Services.GetRequiredService<IBus>(), b.Services.GetRequiredService<IBus>(), eventsA, eventsB, asA, asB,
                 fixture.Services.As(vhost, Pipeline, passwords[Pipeline]), operatorEvents,
-                () => RefusedByBroker(http.GetStringAsync("/metrics").GetAwaiter().GetResult()));
+                () => RefusedByBroker(http.GetStringAsync("/metrics").GetAwaiter().GetResult()),
+                a.Services.GetRequiredService<IClientFactory>().CreateRequestClient<GetAvatarStatus>(),
+                b.Services.GetRequiredService<IClientFactory>().CreateRequestClient<GetAvatarStatus>());
         }
 
         private async Task<IHost> StartAsync(Task<IHost> starting)

@@ -45,6 +45,10 @@ public static class Harness
                 s.AddMassTransit(x =>
                 {
                     x.AddConsumer<EventRecorder>();
+
+                    // Status requests answered through RabbitMQ's direct reply-to (no reply queue).
+                    x.SetRabbitMqReplyToRequestClientFactory();
+                    x.AddRequestClient<GetAvatarStatus>();
                     x.UsingRabbitMq((context, cfg) =>
                     {
                         ConfigureHost(cfg, services);

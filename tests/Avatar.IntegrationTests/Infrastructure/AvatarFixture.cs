@@ -1,3 +1,4 @@
+using Avatar.Contracts;
 using Avatar.Persistence;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +36,9 @@ public class AvatarFixture : IAsyncLifetime
 
     public IBus Bus { get; private set; } = null!;
 
+    /// <summary>"The other services"' client for <see cref="GetAvatarStatus"/> (RabbitMQ's direct reply-to).</summary>
+    public IRequestClient<GetAvatarStatus> Status { get; private set; } = null!;
+
     public WorkerInstance? Worker { get; set; }
 
     public async Task InitializeAsync()
@@ -48,6 +52,7 @@ public class AvatarFixture : IAsyncLifetime
         (simulator, Simulator) = await Harness.StartSimulatorAsync(apiKey);
         otherServices = await Harness.StartOtherServicesAsync(Services, Events);
         Bus = otherServices.Services.GetRequiredService<IBus>();
+        Status = otherServices.Services.GetRequiredService<IClientFactory>().CreateRequestClient<GetAvatarStatus>();
 
         Worker = await StartWorkerAsync();
     }

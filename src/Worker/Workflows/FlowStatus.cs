@@ -1,0 +1,59 @@
+using Avatar.Contracts;
+using Avatar.Persistence;
+using Avatar.Worker.Scheduling;
+
+namespace Avatar.Worker.Workflows;
+
+/// <summary>
+/// What <see cref="GetAvatarStatus"/> answers, built from a stored row alone: its state, its schedule, and the outcome
+/// event the row gives (the same one the lifecycle published).
+/// </summary>
+public static class FlowStatus
+{
+    public static AvatarStatus Of(AvatarSession row) => WithOutcome(
+        new AvatarStatus(
+            row.Id,
+            AvatarFlowKinds.Session,
+            row.State.ToString(),
+            row.IsEnded,
+            Progress: null,
+            row.IsEnded ? null : row.Schedule.NextPollAt,
+            ExpectedEndAt: null,
+            row.IsEnded ? null : row.Schedule.Deadline,
+            row.ErrorCode,
+            row.ErrorReason,
+            row.UpdatedAt),
+        row.Outcome);
+
+    public static AvatarStatus Of(AvatarSubmission row) => WithOutcome(
+        new AvatarStatus(
+            row.Id,
+            AvatarFlowKinds.Submission,
+            row.State.ToString(),
+            row.IsEnded,
+            row.Progress,
+            row.IsEnded ? null : row.Schedule.NextPollAt,
+            row.IsEnded ? null : ExpectedEnd(row),
+            row.IsEnded ? null : row.Schedule.Deadline,
+            row.ErrorCode,
+            row.ErrorReason,
+            row.UpdatedAt),
+        row.Outcome);
+
+    // The forecast adaptive polling makes, from the progress the row keeps (the estimate of the last answer is not kept).
+    private static DateTimeOffset? ExpectedEnd(AvatarSubmission row) =>
+        row is { SubmittedAt: { } submittedAt, ProgressAt: { } progressAt }
+            ? ReviewForecast.End(submittedAt, new ReviewObservation(progressAt, row.Progress, Estimate: null), previous: null)?.End
+            : null;
+
+    private static AvatarStatus WithOutcome(AvatarStatus status, object? outcome) => outcome switch
+    {
+        AvatarSessionCreated e => status with { SessionCreated = e },
+        AvatarSessionFailed e => status with { SessionFailed = e },
+        AvatarAuthVerified e => status with { AuthVerified = e },
+        AvatarAuthFailed e => status with { AuthFailed = e },
+        AvatarAssetsApproved e => status with { AssetsApproved = e },
+        AvatarAssetsRejected e => status with { AssetsRejected = e },
+        _ => status,
+    };
+}
