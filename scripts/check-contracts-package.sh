@@ -19,7 +19,7 @@ done
 # Every public type is documented (the compiler refuses a missing comment; this checks the comments reach the package).
 for type in CreateAvatarSession AvatarAuthCompleted SubmitAvatarAssets AvatarSessionCreated AvatarSessionFailed \
   AvatarAuthVerified AvatarAuthFailed AvatarAssetsApproved AvatarAssetsRejected AvatarCommandRefused AvatarAssetSource ReviewedAvatarAsset \
-  AvatarAssetType AvatarErrorCodes; do
+  AvatarAssetType AvatarErrorCodes GetAvatarStatus AvatarStatus AvatarStatusNotFound AvatarFlowKinds; do
   read_entry "$package" lib/net10.0/Avatar.Contracts.xml | grep -q "name=\"T:Avatar.Contracts.$type\"" || { echo "no documentation for $type"; exit 1; }
 done
 echo "$package: $(wc -c <"$package") bytes, net8.0 and net10.0 with XML documentation"

@@ -6,6 +6,7 @@ using Avatar.Contracts;
 using Avatar.IntegrationTests.Infrastructure;
 using Json.Schema;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Avatar.IntegrationTests;
@@ -20,9 +21,15 @@ public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fi
 {
     private static readonly JsonObject Document = ReadDocument();
 
-    /// <summary>Every command and event: the records of Avatar.Contracts but the two that only appear inside them.</summary>
+    /// <summary>The answers to a request, which travel to its reply-to rather than through an exchange of their own.</summary>
+    private static readonly Type[] Replies = [typeof(AvatarStatus), typeof(AvatarStatusNotFound)];
+
+    /// <summary>
+    /// Every command, request and event, each on its own exchange: the records of Avatar.Contracts but the two that only
+    /// appear inside them and the replies.
+    /// </summary>
     private static readonly Type[] Contracts = [.. typeof(CreateAvatarSession).Assembly.GetExportedTypes()
-        .Where(t => t.GetMethod("<Clone>$") is not null && t != typeof(AvatarAssetSource) && t != typeof(ReviewedAvatarAsset))];
+        .Where(t => t.GetMethod("<Clone>$") is not null && t != typeof(AvatarAssetSource) && t != typeof(ReviewedAvatarAsset) && !Replies.Contains(t))];
 
     [Fact]
     public void The_document_carries_the_contracts_version_every_contract_and_every_error_code()
@@ -30,9 +37,15 @@ public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fi
         var version = typeof(CreateAvatarSession).Assembly.GetName().Version!;
         Assert.Equal($"{version.Major}.{version.Minor}.{version.Build}", (string?)Document["info"]!["version"]);
 
-        Assert.Equal(10, Contracts.Length);
+        Assert.Equal(11, Contracts.Length);
         var addresses = Document["channels"]!.AsObject().Select(c => (string?)c.Value!["address"]).ToHashSet();
         Assert.All(Contracts, t => Assert.Contains($"Avatar.Contracts:{t.Name}", addresses));
+
+        // The replies are the messages of the channel the request's operation replies on.
+        var reply = Document["operations"]!["receiveGetAvatarStatus"]!["reply"]!;
+        Assert.Equal("$message.header#/reply_to", (string?)reply["address"]!["location"]);
+        var replyChannel = Resolve((string)reply["channel"]!["$ref"]!);
+        Assert.Equal(Replies.Select(t => t.Name).Order(), replyChannel["messages"]!.AsObject().Select(m => m.Key).Order());
 
         // Commands on fanout exchanges, events on topic exchanges keyed by owner, as AvatarEvents says and the worker declares.
         foreach (var contract in Contracts)
@@ -79,6 +92,44 @@ public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fi
         await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == approved.SubmissionId);
         await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == rejected.SubmissionId);
 
+        // A status request by MassTransit's request client, and two written by hand to RabbitMQ's direct reply-to, as
+        // the document describes it: each answer validates against its schema.
+        await Fixture.Status.GetResponse<AvatarStatus, AvatarStatusNotFound>(new GetAvatarStatus(approved.SubmissionId));
+        var replies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var replyConsumer = new AsyncEventingBasicConsumer(channel);
+        replyConsumer.ReceivedAsync += (_, delivery) =>
+        {
+            replies.Enqueue(Encoding.UTF8.GetString(delivery.Body.Span));
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync("amq.rabbitmq.reply-to", autoAck: true, replyConsumer);
+        foreach (var id in new[] { approved.SubmissionId, Guid.NewGuid() })
+        {
+            var request = new JsonObject
+            {
+                ["messageId"] = Guid.NewGuid().ToString(),
+                ["requestId"] = Guid.NewGuid().ToString(),
+                ["responseAddress"] = $"rabbitmq://localhost/{Uri.EscapeDataString(Fixture.Services.AmqpVirtualHost)}/amq.rabbitmq.reply-to",
+                ["messageType"] = new JsonArray("urn:message:Avatar.Contracts:GetAvatarStatus"),
+                ["message"] = new JsonObject { ["id"] = id.ToString() },
+            };
+            var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", ReplyTo = "amq.rabbitmq.reply-to", UserId = Fixture.Services.AmqpUser };
+            await channel.BasicPublishAsync($"Avatar.Contracts:{nameof(GetAvatarStatus)}", "", mandatory: false, properties, Encoding.UTF8.GetBytes(request.ToJsonString()));
+        }
+
+        await WaitUntil(() => replies.Count == 2);
+        var answered = new List<string>();
+        foreach (var text in replies)
+        {
+            var body = JsonNode.Parse(text)!;
+            var type = ((string)body["messageType"]![0]!).Replace("urn:message:Avatar.Contracts:", "", StringComparison.Ordinal);
+            var result = SchemaForMessage(type).Evaluate(System.Text.Json.JsonSerializer.SerializeToElement(body), new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
+            Assert.True(result.IsValid, $"{type}: {Describe(result)}\n{body}");
+            answered.Add(type);
+        }
+
+        Assert.Equal([nameof(AvatarStatus), nameof(AvatarStatusNotFound)], answered.Order());
+
         var seen = new Dictionary<string, int>();
         while (await channel.BasicGetAsync(queue, autoAck: true) is { } delivery)
         {
@@ -113,8 +164,13 @@ public sealed class AsyncApiDocumentTests(AvatarFixture fixture) : AvatarTest(fi
     private static JsonSchema SchemaFor(string exchange)
     {
         var channel = Document["channels"]!.AsObject().Single(c => (string?)c.Value!["address"] == exchange).Value!;
-        var messageRef = (string)channel["messages"]!.AsObject().Single().Value!["$ref"]!;
-        var payloadRef = (string)Resolve(messageRef)["payload"]!["$ref"]!;
+        return SchemaForMessage(channel["messages"]!.AsObject().Single().Key);
+    }
+
+    /// <summary>The payload schema of the message <paramref name="name"/>, standing alone.</summary>
+    private static JsonSchema SchemaForMessage(string name)
+    {
+        var payloadRef = (string)Document["components"]!["messages"]![name]!["payload"]!["$ref"]!;
         var standalone = new JsonObject
         {
             ["$schema"] = "http://json-schema.org/draft-07/schema#",
