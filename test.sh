@@ -96,6 +96,7 @@ fi
 prometheus_tools
 check promtool-check-rules promtool check rules deploy/prometheus/alerts.yml
 check promtool-check-config promtool check config deploy/prometheus/prometheus.yml
+check promtool-check-config-file-sd promtool check config deploy/prometheus/prometheus-file-sd.yml
 check promtool-test-rules promtool test rules deploy/prometheus/alerts.test.yml
 
 wait "$build" || { cat .run/test-build.log; exit 1; }

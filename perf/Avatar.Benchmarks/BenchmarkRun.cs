@@ -117,10 +117,50 @@ public sealed class BenchmarkRun : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes <paramref name="count"/> submissions for <paramref name="groupId"/> and waits for their outcomes: when
-    /// each was published and each finished (stopwatch ticks), and the wall time from the first publish to the last outcome.
+    /// Status requests (<see cref="GetAvatarStatus"/>, RabbitMQ's direct reply-to) from <paramref name="askers"/> callers
+    /// at once, each asking again as soon as it is answered, about the submissions of a second batch of
+    /// <see cref="BenchmarkOptions.Submissions"/> while those reviews run: every answer's round trip, in order, and how
+    /// long the asking went on.
     /// </summary>
-    private async Task<(Dictionary<Guid, long> Published, Dictionary<Guid, long> Finished, TimeSpan Wall)> PublishAndWaitAsync(string groupId, int count)
+    public async Task<(IReadOnlyList<TimeSpan> RoundTrips, TimeSpan Wall)> MeasureStatusAsync(int askers)
+    {
+        var status = client.Services.GetRequiredService<IClientFactory>().CreateRequestClient<GetAvatarStatus>();
+        var groupId = await Simulator.MintVerifiedGroupAsync(connectionString!);
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<Guid>();
+        using var stop = new CancellationTokenSource();
+        var roundTrips = new System.Collections.Concurrent.ConcurrentBag<TimeSpan>();
+        var clock = Stopwatch.StartNew();
+        var asking = Enumerable.Range(0, askers).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var ids = asked.ToArray();
+                if (ids.Length == 0)
+                {
+                    await Task.Delay(10);
+                    continue;
+                }
+
+                var started = clock.Elapsed;
+                await status.GetResponse<AvatarStatus, AvatarStatusNotFound>(new GetAvatarStatus(ids[Random.Shared.Next(ids.Length)]));
+                roundTrips.Add(clock.Elapsed - started);
+            }
+        })).ToList();
+
+        await PublishAndWaitAsync(groupId, options.Submissions, asked);
+        var wall = clock.Elapsed;
+        await stop.CancelAsync();
+        await Task.WhenAll(asking);
+        return ([.. roundTrips.Order()], wall);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="count"/> submissions for <paramref name="groupId"/> and waits for their outcomes: when
+    /// each was published and each finished (stopwatch ticks), and the wall time from the first publish to the last
+    /// outcome. Each id goes to <paramref name="publishedIds"/> once published.
+    /// </summary>
+    private async Task<(Dictionary<Guid, long> Published, Dictionary<Guid, long> Finished, TimeSpan Wall)> PublishAndWaitAsync(
+        string groupId, int count, System.Collections.Concurrent.ConcurrentQueue<Guid>? publishedIds = null)
     {
         var bus = client.Services.GetRequiredService<IBus>();
         var commands = Enumerable.Range(0, count)
@@ -139,6 +179,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
         {
             published[command.SubmissionId] = clock.ElapsedTicks;
             await bus.Publish(command);
+            publishedIds?.Enqueue(command.SubmissionId);
         }
 
         var finished = new Dictionary<Guid, long>();

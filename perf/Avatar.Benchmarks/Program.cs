@@ -54,6 +54,15 @@ foreach (var workers in counts)
     var result = await run.ExecuteAsync();
     result.Print(Console.Out, options);
     results.Add((options, result));
+    if (!scaleOut)
+    {
+        // Status requests while a second batch of the same reviews runs (the first batch's figures stay free of them).
+        const int askers = 8;
+        var (roundTrips, wall) = await run.MeasureStatusAsync(askers);
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"status requests: {roundTrips.Count / wall.TotalSeconds:0}/s, p99 {BenchmarkResult.Percentile(roundTrips, 0.99).TotalMilliseconds:0.0} ms ({askers} askers at once, p50 {BenchmarkResult.Percentile(roundTrips, 0.5).TotalMilliseconds:0.0} ms, while {submissions} reviews ran)"));
+    }
 }
 
 if (scaleOut)

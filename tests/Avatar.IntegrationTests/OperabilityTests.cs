@@ -89,26 +89,31 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
     }
 
     [Fact]
-    public Task A_real_prometheus_scrapes_the_avatar_series() => Fixture.WithWorkerAsync(new Dictionary<string, string>(), async instance =>
+    public Task A_real_prometheus_finds_every_instance_in_its_targets_file_and_scrapes_the_avatar_series() => Fixture.WithWorkerAsync(new Dictionary<string, string>(), async instance =>
     {
         await Simulator.ConfigureAsync(new { reviewDuration = "00:00:01" });
-        var worker = instance.BaseAddress;
+        await using var second = await Fixture.StartWorkerAsync();
         var command = Submission(await MintGroupAsync(), "front");
         await Fixture.Publish(command);
         await Events.WaitFor<AvatarAssetsApproved>(e => e.SubmissionId == command.SubmissionId);
-        var expected = Delta([], await ScrapeAsync(new Uri(worker, "/metrics")), "avatar_outcomes_total", "event=\"AvatarAssetsApproved\"");
+        var expected = Delta([], await ScrapeAsync(new Uri(instance.BaseAddress, "/metrics")), "avatar_outcomes_total", "event=\"AvatarAssetsApproved\"")
+            + Delta([], await ScrapeAsync(new Uri(second.BaseAddress, "/metrics")), "avatar_outcomes_total", "event=\"AvatarAssetsApproved\"");
+        Assert.Equal(1, expected);
 
-        // Debian's Prometheus server (./test.sh installs it), scraping this worker every second.
-        await using var prometheus = await PrometheusServer.StartAsync(worker);
+        // Debian's Prometheus server (./test.sh installs it) on deploy/prometheus/prometheus-file-sd.yml, both instances in its targets file.
+        await using var prometheus = await PrometheusServer.StartAsync(instance.BaseAddress, second.BaseAddress);
 
+        await WaitUntil(async () => (await prometheus.QueryAsync("count(up{job=\"avatar-worker\"} == 1)")).Contains("\"2\"", StringComparison.Ordinal), seconds: 30);
         string? answer = null;
         await WaitUntil(async () =>
         {
             answer = await prometheus.QueryAsync("sum(avatar_outcomes_total{event=\"AvatarAssetsApproved\"})");
-            return answer.Contains($"\"{expected.ToString(CultureInfo.InvariantCulture)}\"", StringComparison.Ordinal);
+            return answer.Contains("\"1\"", StringComparison.Ordinal);
         }, seconds: 30);
         Assert.Contains("\"status\":\"success\"", answer);
-        Assert.Contains("\"table\":\"submissions\"", await prometheus.QueryAsync("avatar_backlog_age_seconds"));
+        var backlog = await prometheus.QueryAsync("count by (instance) (avatar_backlog_age_seconds{table=\"submissions\"})");
+        Assert.Contains(instance.BaseAddress.Authority, backlog);
+        Assert.Contains(second.BaseAddress.Authority, backlog);
     });
 
     /// <summary>Prometheus's text format: one sample a line, <c>name{labels} value</c>.</summary>

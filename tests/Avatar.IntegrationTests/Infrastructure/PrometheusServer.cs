@@ -4,7 +4,11 @@ using System.Net.Sockets;
 
 namespace Avatar.IntegrationTests.Infrastructure;
 
-/// <summary>A real Prometheus server (Debian's <c>prometheus</c>) scraping one worker every second, in a throwaway folder.</summary>
+/// <summary>
+/// A real Prometheus server (Debian's <c>prometheus</c>) in a throwaway folder, on the repository's
+/// <c>deploy/prometheus/prometheus-file-sd.yml</c> (scraping every second rather than every 15 s) with the given worker
+/// instances in its targets file.
+/// </summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {
     private readonly Process process;
@@ -18,18 +22,17 @@ public sealed class PrometheusServer : IAsyncDisposable
         http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
     }
 
-    public static async Task<PrometheusServer> StartAsync(Uri worker)
+    public static async Task<PrometheusServer> StartAsync(params Uri[] workers)
     {
         var folder = Directory.CreateTempSubdirectory("avatar-prometheus-").FullName;
+        var shipped = Path.Combine(Avatar.Testing.Repository.Root, "deploy", "prometheus");
         var config = Path.Combine(folder, "prometheus.yml");
-        await File.WriteAllTextAsync(config, $"""
-            global:
-              scrape_interval: 1s
-            scrape_configs:
-              - job_name: avatar-worker
-                static_configs:
-                  - targets: ["{worker.Authority}"]
-            """);
+        await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(Path.Combine(shipped, "prometheus-file-sd.yml"))).Replace("interval: 15s", "interval: 1s", StringComparison.Ordinal));
+        File.Copy(Path.Combine(shipped, "alerts.yml"), Path.Combine(folder, "alerts.yml"));
+        Directory.CreateDirectory(Path.Combine(folder, "targets"));
+        await File.WriteAllTextAsync(
+            Path.Combine(folder, "targets", "avatar-worker.json"),
+            System.Text.Json.JsonSerializer.Serialize(new[] { new { targets = workers.Select(w => w.Authority).ToArray() } }));
 
         var port = FreePort();
         var info = new ProcessStartInfo("prometheus") { RedirectStandardOutput = true, RedirectStandardError = true };
