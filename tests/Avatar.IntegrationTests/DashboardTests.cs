@@ -11,8 +11,9 @@ namespace Avatar.IntegrationTests;
 /// <summary>
 /// The Grafana dashboard (<c>deploy/grafana/avatar-worker.json</c>) and the alert rules (<c>deploy/prometheus/alerts.yml</c>):
 /// every query parses (<c>promtool check rules</c>, each query made a recording rule) and names only series the worker
-/// really exports, read from a running worker's <c>/metrics</c> after a flow, or declared by its meter (a counter such as
-/// <c>avatar_broker_refused_total</c> shows only once something was refused).
+/// really exports, read from a running worker's <c>/metrics</c> after a flow, or declared by its own meter or Npgsql's
+/// (a counter such as <c>avatar_broker_refused_total</c> or <c>db_client_operation_failed_total</c> shows only once
+/// something was refused or failed).
 /// </summary>
 [Collection(ThirdAvatarCollection.Name)]
 public sealed partial class DashboardTests(AvatarFixture fixture) : AvatarTest(fixture)
@@ -43,10 +44,10 @@ public sealed partial class DashboardTests(AvatarFixture fixture) : AvatarTest(f
             .Where(l => l.Length > 0 && l[0] != '#')
             .Select(l => SeriesName().Match(l).Value)
             .ToHashSet();
-        var declared = DeclaredAvatarSeries();
+        var declared = DeclaredSeries();
 
         // The names the meter declares are the names /metrics shows, for every instrument that has series already.
-        Assert.All(exported.Where(n => n.StartsWith("avatar_", StringComparison.Ordinal)), n => Assert.Contains(n, declared));
+        Assert.All(exported.Where(n => n.StartsWith("avatar_", StringComparison.Ordinal) || n.StartsWith("db_client_", StringComparison.Ordinal)), n => Assert.Contains(n, declared));
 
         var unknown = queries
             .SelectMany(q => MetricNames(q.Expr).Select(name => (q.Where, name)))
@@ -91,20 +92,23 @@ public sealed partial class DashboardTests(AvatarFixture fixture) : AvatarTest(f
 
     private static readonly HashSet<string> Keywords = ["and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring", "group_left", "group_right"];
 
-    /// <summary>The Prometheus names of the worker's own instruments (meter <c>Avatar.Worker</c>), as OpenTelemetry's exporter names them.</summary>
-    private static HashSet<string> DeclaredAvatarSeries()
+    /// <summary>
+    /// The Prometheus names of the instruments of the worker's own meter (<c>Avatar.Worker</c>) and Npgsql's, as
+    /// OpenTelemetry's exporter names them.
+    /// </summary>
+    private static HashSet<string> DeclaredSeries()
     {
         var names = new HashSet<string>();
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, _) =>
             {
-                if (instrument.Meter.Name != AvatarMetrics.MeterName)
+                if (instrument.Meter.Name is not (AvatarMetrics.MeterName or "Npgsql"))
                 {
                     return;
                 }
 
-                var name = instrument.Name.Replace('.', '_') + (instrument.Unit switch { "s" => "_seconds", "By" => "_bytes", _ => "" });
+                var name = instrument.Name.Replace('.', '_') + (instrument.Unit switch { "s" => "_seconds", "ms" => "_milliseconds", "By" => "_bytes", "1" => "_ratio", _ => "" });
                 var type = instrument.GetType().GetGenericTypeDefinition();
                 if (type == typeof(Counter<>) || type == typeof(ObservableCounter<>))
                 {
