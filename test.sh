@@ -73,6 +73,19 @@ mkdir -p .run
   >.run/test-build.log 2>&1 &
 build=$!
 
+# The cluster test (see ClusterTests; AVATAR_CLUSTER_TESTS=0 leaves it out) runs on the three-node RabbitMQ cluster of
+# scripts/rabbitmq-cluster.sh, started here in the background (its package first, so that no two installs meet), and
+# taken down again at the end.
+filter=()
+if [ "${AVATAR_CLUSTER_TESTS:-1}" = 0 ]; then
+  filter=(--filter "Category!=Cluster")
+elif ! scripts/rabbitmq-cluster.sh status; then
+  command -v rabbitmq-server >/dev/null 2>&1 || apt_install rabbitmq-server
+  SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh down")
+  scripts/rabbitmq-cluster.sh up >.run/test-cluster.log 2>&1 &
+  cluster=$!
+fi
+
 harness_services_up "avatar-tests"
 # The outage tests stop and start servers of their own (see OutageFixture).
 outage_services_up
@@ -80,17 +93,6 @@ outage_services_up
 # The failover test (FailoverTests) starts the PostgreSQL pair of scripts/postgres-pair.sh itself and takes it down
 # again; should it stop half-way, the pair goes down here.
 SERVICES_STARTED+=("scripts/postgres-pair.sh down")
-
-# The cluster test (see ClusterTests; AVATAR_CLUSTER_TESTS=0 leaves it out) runs on the three-node RabbitMQ cluster of
-# scripts/rabbitmq-cluster.sh, started here, and taken down again at the end.
-filter=()
-if [ "${AVATAR_CLUSTER_TESTS:-1}" = 0 ]; then
-  filter=(--filter "Category!=Cluster")
-elif ! scripts/rabbitmq-cluster.sh status; then
-  SERVICES_STARTED+=("scripts/rabbitmq-cluster.sh down")
-  scripts/rabbitmq-cluster.sh up >.run/test-cluster.log 2>&1 &
-  cluster=$!
-fi
 
 # The alert rules: valid, and doing what their unit tests say (promtool comes with Debian's prometheus package).
 prometheus_tools

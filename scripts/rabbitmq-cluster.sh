@@ -61,16 +61,22 @@ ctl() { # n, rabbitmqctl arguments...
 
 running() { ctl "$1" -q ping >/dev/null 2>&1; }
 
-prepare() {
+# Writes the configuration of the nodes given (the cluster's by default), so that the lone node and the cluster can be
+# brought up side by side.
+prepare() { # [node...]
   command -v rabbitmq-server >/dev/null 2>&1 || apt_install rabbitmq-server
   mkdir -p "$DIR"
   if [ ! -s "$DIR/.erlang.cookie" ]; then
-    # A local test cluster's cookie: random per machine, never committed.
-    head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 >"$DIR/.erlang.cookie"
+    # A local test cluster's cookie: random per machine, never committed. Written whole, once: of two writers at once,
+    # the second finds the first's (noclobber).
+    local cookie
+    cookie=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)
+    (set -C; printf '%s' "$cookie" >"$DIR/.erlang.cookie") 2>/dev/null || true
   fi
   chmod 400 "$DIR/.erlang.cookie"
-  local n home
-  for n in 0 "${NODES[@]}"; do
+  local n home nodes=("$@")
+  [ ${#nodes[@]} -gt 0 ] || nodes=("${NODES[@]}")
+  for n in "${nodes[@]}"; do
     home=$DIR/node$n
     mkdir -p "$home/mnesia" "$home/log"
     : >"$home/rabbitmq-env.conf"
@@ -188,7 +194,7 @@ node_number() {
 # Node 0 alone: started if not running; down kills it and deletes its data.
 lone() {
   case "${1:-}" in
-    up) prepare; start_node 0; echo "nodes 127.0.0.1:$(amqp_port 0)" ;;
+    up) prepare 0; start_node 0; echo "nodes 127.0.0.1:$(amqp_port 0)" ;;
     down) [ -d "$DIR/node0" ] && kill_node 0; rm -rf "$DIR/node0" ;;
     status) running 0 ;;
     ctl) shift; ctl 0 "$@" ;;
@@ -202,7 +208,7 @@ case "${1:-}" in
   down) down ;;
   status) for n in "${NODES[@]}"; do running "$n" || exit 1; done ;;
   stop-node) node_number "${2:-}"; kill_node "$2" ;;
-  start-node) node_number "${2:-}"; prepare; start_node "$2" ;;
+  start-node) node_number "${2:-}"; prepare "$2"; start_node "$2" ;;
   vhost) vhost "${2:?a virtual host name is required}" ;;
   leader) leader "${2:?a queue name is required}" "${3:-/}" ;;
   ctl) shift; ctl "$(any_node)" "$@" ;;
