@@ -6,7 +6,8 @@
 #                                                 2 messages at once per queue per worker by default), then throughput
 #                                                 per count side by side
 #   ./bench.sh --baseline                         one worker beside the same three hops on bare MassTransit
-#   ./bench.sh --compare-polling                  one workload of realistic reviews under each polling strategy
+#   ./bench.sh --compare-polling                  one workload of realistic reviews under each kind of estimated_time
+#                                                 (--estimates) and each polling strategy (--strategies)
 #   ./bench.sh --stack-floor                      the memory the fixed libraries hold once started, layer by layer
 #   ./bench.sh --claim-rows 10000                 the dispatcher's claim statement with that many open rows
 set -euo pipefail

@@ -34,9 +34,12 @@ public sealed class ReviewShape
             duration = TimeSpan.FromSeconds(Math.Clamp(drawn, settings.ReviewDurationMin.TotalSeconds, settings.ReviewDurationMax.TotalSeconds));
         }
 
-        TimeSpan? estimate = settings.EstimatedTime
-            ? TimeSpan.FromSeconds(Math.Max(1, Math.Round(duration.TotalSeconds * Math.Exp(settings.EstimatedTimeError * Normal(random)))))
-            : null;
+        TimeSpan? estimate = (settings.EstimatedTime, settings.EstimatedTimeConstant) switch
+        {
+            (false, _) => null,
+            (true, { } constant) => constant,
+            (true, null) => TimeSpan.FromSeconds(Math.Max(1, Math.Round(duration.TotalSeconds * Math.Exp(settings.EstimatedTimeError * Normal(random))))),
+        };
         return new ReviewShape(duration, estimate, settings.NoisyProgress ? Curve(random) : null);
     }
 

@@ -57,6 +57,12 @@ public sealed record SimulatorSettings
     /// <summary>How far <c>estimated_time</c> is off: the real duration times e^N(0, this). 0: exact.</summary>
     public double EstimatedTimeError { get; init; }
 
+    /// <summary>
+    /// When set, every review shows this <c>estimated_time</c> whatever it really takes (a gateway that answers one
+    /// number for every task); <see cref="EstimatedTimeError"/> is then ignored.
+    /// </summary>
+    public TimeSpan? EstimatedTimeConstant { get; init; }
+
     public Step2Shape Step2Shape { get; init; } = Step2Shape.Result;
 
     /// <summary>How long a task-shaped verification stays <c>processing</c> after the person passed.</summary>
