@@ -1,4 +1,4 @@
-using System.Globalization;
+using Avatar.Testing;
 
 namespace Avatar.Benchmarks;
 
@@ -11,23 +11,9 @@ public static class MetricsScrape
         var sums = new Dictionary<string, double>();
         foreach (var worker in workers)
         {
-            var text = await http.GetStringAsync(new Uri(worker, "/metrics"));
-            foreach (var line in text.Split('\n'))
+            foreach (var sample in PrometheusText.Samples(await http.GetStringAsync(new Uri(worker, "/metrics"))))
             {
-                if (line.Length == 0 || line[0] == '#')
-                {
-                    continue;
-                }
-
-                var nameEnd = line.IndexOfAny(['{', ' ']);
-                var valueStart = line.LastIndexOf(' ');
-                if (nameEnd <= 0 || !double.TryParse(line[(valueStart + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-                {
-                    continue;
-                }
-
-                var name = line[..nameEnd];
-                sums[name] = sums.GetValueOrDefault(name) + value;
+                sums[sample.Name] = sums.GetValueOrDefault(sample.Name) + sample.Value;
             }
         }
 

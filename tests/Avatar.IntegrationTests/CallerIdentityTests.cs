@@ -306,9 +306,8 @@ public sealed class CallerIdentityTests(AvatarFixture fixture, CallerIdentityTes
     }
 
     /// <summary>The worker's count of messages RabbitMQ refused (<c>avatar_broker_refused_total</c>), 0 before the first.</summary>
-    private static long RefusedByBroker(string metrics) => metrics.Split('\n')
-        .Where(l => l.StartsWith("avatar_broker_refused_total", StringComparison.Ordinal))
-        .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    private static long RefusedByBroker(string metrics) =>
+        (long)PrometheusText.Samples(metrics).Where(s => s.Name == "avatar_broker_refused_total").Sum(s => s.Value);
 
     /// <summary>The body of the next message on <paramref name="queue"/>, waiting up to 30 s for one.</summary>
     private static async Task<string> WaitForMessageAsync(IChannel channel, string queue)

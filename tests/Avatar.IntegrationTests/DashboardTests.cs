@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Avatar.Contracts;
 using Avatar.IntegrationTests.Infrastructure;
-using Avatar.Testing;
 using Avatar.Worker.Telemetry;
 
 namespace Avatar.IntegrationTests;
@@ -40,10 +39,7 @@ public sealed partial class DashboardTests(AvatarFixture fixture) : AvatarTest(f
         await Fixture.Publish(command);
         await Events.WaitFor<AvatarAssetsRejected>(e => e.SubmissionId == command.SubmissionId);
         using var http = new HttpClient();
-        var exported = (await http.GetStringAsync(new Uri(Fixture.Worker!.BaseAddress, "/metrics"))).Split('\n')
-            .Where(l => l.Length > 0 && l[0] != '#')
-            .Select(l => SeriesName().Match(l).Value)
-            .ToHashSet();
+        var exported = PrometheusText.Samples(await http.GetStringAsync(new Uri(Fixture.Worker!.BaseAddress, "/metrics"))).Select(s => s.Name).ToHashSet();
         var declared = DeclaredSeries();
 
         // The names the meter declares are the names /metrics shows, for every instrument that has series already.
@@ -127,9 +123,6 @@ public sealed partial class DashboardTests(AvatarFixture fixture) : AvatarTest(f
         listener.Start();
         return names;
     }
-
-    [GeneratedRegex("^[a-zA-Z_:][a-zA-Z0-9_:]*")]
-    private static partial Regex SeriesName();
 
     [GeneratedRegex("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'")]
     private static partial Regex Strings();

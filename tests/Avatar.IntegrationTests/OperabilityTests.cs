@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Avatar.Contracts;
 using Avatar.IntegrationTests.Infrastructure;
 using Avatar.Worker.Telemetry;
@@ -10,7 +8,7 @@ namespace Avatar.IntegrationTests;
 
 /// <summary>What ops and their tools see: Prometheus metrics, one trace per flow. (Health endpoints: <see cref="OutageTests"/>.)</summary>
 [Collection(ThirdAvatarCollection.Name)]
-public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest(fixture)
+public sealed class OperabilityTests(AvatarFixture fixture) : AvatarTest(fixture)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -116,17 +114,11 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         Assert.Contains(second.BaseAddress.Authority, backlog);
     });
 
-    /// <summary>Prometheus's text format: one sample a line, <c>name{labels} value</c>.</summary>
-    private static async Task<Dictionary<string, double>> ScrapeAsync(Uri metrics)
-    {
-        var text = await Http.GetStringAsync(metrics);
-        return text.Split('\n')
-            .Where(l => l.Length > 0 && l[0] != '#')
-            .Select(l => Sample().Match(l))
-            .Where(m => m.Success)
-            .GroupBy(m => m.Groups["series"].Value)
-            .ToDictionary(g => g.Key, g => double.Parse(g.First().Groups["value"].Value, CultureInfo.InvariantCulture));
-    }
+    /// <summary>Each series on the worker's <c>/metrics</c> and its value.</summary>
+    private static async Task<Dictionary<string, double>> ScrapeAsync(Uri metrics) =>
+        PrometheusText.Samples(await Http.GetStringAsync(metrics))
+            .GroupBy(s => s.Series)
+            .ToDictionary(g => g.Key, g => g.First().Value);
 
     private static double Delta(Dictionary<string, double> before, Dictionary<string, double> after, string name, params string[] labels)
     {
@@ -136,6 +128,4 @@ public sealed partial class OperabilityTests(AvatarFixture fixture) : AvatarTest
         return Sum(after) - Sum(before);
     }
 
-    [GeneratedRegex(@"^(?<series>[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?) (?<value>[^ ]+)")]
-    private static partial Regex Sample();
 }

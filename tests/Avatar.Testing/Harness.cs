@@ -46,9 +46,8 @@ public static class Harness
                 {
                     x.AddConsumer<EventRecorder>();
 
-                    // Status requests answered through RabbitMQ's direct reply-to (no reply queue).
+                    // Status requests (IClientFactory) answered through RabbitMQ's direct reply-to (no reply queue).
                     x.SetRabbitMqReplyToRequestClientFactory();
-                    x.AddRequestClient<GetAvatarStatus>();
                     x.UsingRabbitMq((context, cfg) =>
                     {
                         ConfigureHost(cfg, services);
