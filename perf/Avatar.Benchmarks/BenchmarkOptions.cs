@@ -7,4 +7,10 @@ public sealed record BenchmarkOptions(int Submissions, int Workers, TimeSpan Rev
 
     /// <summary>More worker settings, over the production timings.</summary>
     public IReadOnlyDictionary<string, string> WorkerSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// When set, the run has a RabbitMQ virtual host of its own by this name, and its workers' logs are named after it,
+    /// so that several runs go side by side on one broker without taking each other's messages.
+    /// </summary>
+    public string? Name { get; init; }
 }

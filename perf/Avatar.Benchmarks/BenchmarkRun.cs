@@ -21,6 +21,7 @@ public sealed class BenchmarkRun : IAsyncDisposable
     private readonly EventLog events = new();
     private readonly List<WorkerProcess> workers = [];
     private Services services = null!;
+    private Services? broker; // the services on the run's own virtual host, when it has one
     private WebApplication simulator = null!;
     private IHost client = null!;
 
@@ -47,19 +48,34 @@ public sealed class BenchmarkRun : IAsyncDisposable
     private async Task StartAsync()
     {
         Directory.CreateDirectory(".run");
-        foreach (var old in Directory.GetFiles(".run", "bench-worker-*.log"))
+        var logs = options.Name is { } name ? $"bench-{name}-worker" : "bench-worker";
+        foreach (var old in Directory.GetFiles(".run", $"{logs}-*.log"))
         {
             File.Delete(old);
         }
 
         services = await Services.StartAsync();
+        if (options.Name is { } virtualHost)
+        {
+            try
+            {
+                await services.DeleteVirtualHostAsync(virtualHost); // left by a run that did not end
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            await services.CreateVirtualHostAsync(virtualHost);
+            broker = services.As(virtualHost, services.AmqpUser, services.AmqpPassword);
+        }
+
         connectionString = await services.CreateDatabaseAsync(database);
 
         (simulator, Simulator) = await Harness.StartSimulatorAsync(
             apiKey, [$"--Simulator:ReviewDuration={options.ReviewDuration}", $"--Simulator:LatencyMs={options.LatencyMs}", .. options.SimulatorArguments]);
 
         // Production timings: only the connections differ.
-        var workerSettings = Harness.WorkerSettings(services, connectionString, Simulator.BaseAddress, apiKey);
+        var workerSettings = Harness.WorkerSettings(broker ?? services, connectionString, Simulator.BaseAddress, apiKey);
         workerSettings["Logging:LogLevel:Default"] = "Information";
         workerSettings["Messaging:ConcurrentMessageLimit"] = options.ConcurrentMessageLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in options.WorkerSettings)
@@ -68,12 +84,12 @@ public sealed class BenchmarkRun : IAsyncDisposable
         }
         for (var i = 0; i < options.Workers; i++)
         {
-            workers.Add(WorkerProcess.Start(workerSettings, Path.Combine(".run", $"bench-worker-{i + 1}.log")));
+            workers.Add(WorkerProcess.Start(workerSettings, Path.Combine(".run", $"{logs}-{i + 1}.log")));
         }
 
         await Task.WhenAll(workers.Select(w => w.WaitUntilStartedAsync(TimeSpan.FromMinutes(2))));
 
-        client = await Harness.StartOtherServicesAsync(services, events);
+        client = await Harness.StartOtherServicesAsync(broker ?? services, events);
     }
 
     /// <summary>Publishes a measured batch of <see cref="BenchmarkOptions.Submissions"/> and waits for its outcomes; may be called again for another batch.</summary>
@@ -255,6 +271,11 @@ public sealed class BenchmarkRun : IAsyncDisposable
         if (services is not null)
         {
             await services.DropDatabaseAsync(database);
+            if (broker is not null)
+            {
+                await services.DeleteVirtualHostAsync(broker.AmqpVirtualHost);
+            }
+
             await services.DisposeAsync();
         }
     }

@@ -45,6 +45,12 @@ public sealed class AvatarSubmission : IScheduled
     /// <summary>When <see cref="Progress"/> was read (the database's clock), so the next poll sees how fast it moves.</summary>
     public DateTimeOffset? ProgressAt { get; set; }
 
+    /// <summary>
+    /// xcompute's last <c>estimated_time</c> for the review, so the poll that sees it end learns how far off it was
+    /// (the answer of an ended task may not repeat it), and a status answer can tell when it should end.
+    /// </summary>
+    public TimeSpan? EstimatedTime { get; set; }
+
     public List<ReviewedAsset> UsableAssets { get; internal set; } = [];
 
     public List<ReviewedAsset> FailedAssets { get; internal set; } = [];

@@ -166,6 +166,9 @@ namespace Avatar.Persistence.Migrations
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)");
 
+                    b.Property<TimeSpan?>("EstimatedTime")
+                        .HasColumnType("interval");
+
                     b.Property<string>("GroupId")
                         .IsRequired()
                         .HasMaxLength(256)

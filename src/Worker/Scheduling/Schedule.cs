@@ -11,7 +11,12 @@ namespace Avatar.Worker.Scheduling;
 /// next (exponential backoff with jitter, a Retry-After floor, never past the deadline). One per message (scoped).
 /// </summary>
 public sealed class Schedule(
-    AvatarDbContext db, DatabaseClock databaseClock, IOptions<PollingOptions> options, TimeProvider clock, DispatchWakeUps? wakeUps = null)
+    AvatarDbContext db,
+    DatabaseClock databaseClock,
+    IOptions<PollingOptions> options,
+    TimeProvider clock,
+    DispatchWakeUps? wakeUps = null,
+    EstimateRecord? estimates = null)
 {
     private readonly PollingOptions polling = options.Value;
     private DateTimeOffset? anchor;
@@ -126,14 +131,8 @@ public sealed class Schedule(
         var planned = polling.Strategy switch
         {
             PollingStrategy.Fixed => polling.FixedInterval,
-            PollingStrategy.Adaptive when ReviewForecast.End(submittedAt, seen, previous) is { } forecast =>
-                ReviewForecast.Wait(
-                    Now,
-                    forecast.End,
-                    polling.MinDelay,
-                    forecast.FromEstimate
-                        ? polling.MaxDelay
-                        : ReviewForecast.ProgressCeiling(Now, forecast, Backoff(row.Schedule.PollAttempts), Backoff(row.Schedule.PollAttempts + 1))),
+            PollingStrategy.Adaptive => ReviewForecast.Wait(
+                submittedAt, seen, previous, estimates?.Spread(), Backoff(row.Schedule.PollAttempts), polling.MinDelay, polling.MaxDelay),
             _ => (TimeSpan?)null,
         };
         if (Next(row, planned: planned) is not { } next)
@@ -143,6 +142,18 @@ public sealed class Schedule(
 
         Release(row, next);
         return true;
+    }
+
+    /// <summary>
+    /// A review ended: its estimate's error goes to this instance's <see cref="EstimateRecord"/>, for the forecasts of
+    /// the reviews after it. <paramref name="lastSeenRunning"/> is the last poll that saw it still running, if any.
+    /// </summary>
+    public void ReviewEnded(DateTimeOffset submittedAt, TimeSpan? estimate, DateTimeOffset? lastSeenRunning)
+    {
+        if (estimate is { } known)
+        {
+            estimates?.Learn(known, (lastSeenRunning ?? submittedAt) - submittedAt, Now - submittedAt);
+        }
     }
 
     /// <summary>

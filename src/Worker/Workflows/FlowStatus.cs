@@ -40,10 +40,10 @@ public static class FlowStatus
             row.UpdatedAt),
         row.Outcome);
 
-    // The forecast adaptive polling makes, from the progress the row keeps (the estimate of the last answer is not kept).
+    // From what the row keeps of the last poll: the estimate while the review has not outlived it, else the progress.
     private static DateTimeOffset? ExpectedEnd(AvatarSubmission row) =>
         row is { SubmittedAt: { } submittedAt, ProgressAt: { } progressAt }
-            ? ReviewForecast.End(submittedAt, new ReviewObservation(progressAt, row.Progress, Estimate: null), previous: null)?.End
+            ? ReviewForecast.ExpectedEnd(submittedAt, new ReviewObservation(progressAt, row.Progress, row.EstimatedTime))
             : null;
 
     private static AvatarStatus WithOutcome(AvatarStatus status, object? outcome) => outcome switch

@@ -118,12 +118,19 @@ public sealed class SubmissionSteps(
     private object? Apply(AvatarSubmission submission, TaskSnapshot task)
     {
         ReviewObservation? previous = submission.ProgressAt is { } at ? new(at, submission.Progress, null) : null;
-        var seen = new ReviewObservation(schedule.Now, task.Progress, task.EstimatedTime);
+        var seen = new ReviewObservation(schedule.Now, task.Progress, task.EstimatedTime ?? submission.EstimatedTime);
+        var submittedAt = submission.SubmittedAt ?? submission.CreatedAt;
         submission.TaskStatus = task.Status;
+        submission.EstimatedTime = seen.Estimate;
         if (task.Progress is { } progress)
         {
             submission.Progress = progress;
             submission.ProgressAt = seen.At;
+        }
+
+        if (task.IsFinished)
+        {
+            schedule.ReviewEnded(submittedAt, seen.Estimate, previous?.At);
         }
 
         switch (task.Status)
@@ -149,7 +156,7 @@ public sealed class SubmissionSteps(
             default:
                 // pending, processing and statuses nobody documented: keep polling.
                 logger.LogDebug("Submission {SubmissionId} is {Status} at {Progress}%", submission.Id, task.Status, task.Progress);
-                return schedule.TryPollReview(submission, submission.SubmittedAt ?? submission.CreatedAt, seen, previous)
+                return schedule.TryPollReview(submission, submittedAt, seen, previous)
                     ? null
                     : Reject(submission, AvatarErrorCodes.ReviewTimeout,
                         $"the review did not finish within {options.Value.ReviewTimeout}; it was still {task.Status} at {task.Progress ?? 0}%");
