@@ -13,4 +13,7 @@ public sealed record BenchmarkOptions(int Submissions, int Workers, TimeSpan Rev
     /// so that several runs go side by side on one broker without taking each other's messages.
     /// </summary>
     public string? Name { get; init; }
+
+    /// <summary>How far apart the submissions of a batch are published (zero: all at once).</summary>
+    public TimeSpan PublishInterval { get; init; }
 }

@@ -108,6 +108,15 @@ public sealed class BenchmarkRun : IAsyncDisposable
         double Measured(string name) => metrics.GetValueOrDefault(name) - before.GetValueOrDefault(name);
         var reviews = await Simulator.ReviewsAsync();
         var reviewPolls = stats.Polls.Where(p => stats.Counts.ContainsKey($"review:{groupId}:{p.Key}")).Select(p => p.Value).ToList();
+        if (Environment.GetEnvironmentVariable("AVATAR_BENCH_DUMP") is { Length: > 0 } dump)
+        {
+            // A debugging aid: each review's duration and its polls, seconds from its creation.
+            await File.AppendAllLinesAsync($"{dump}-{options.Name ?? "run"}.txt", reviews
+                .Where(r => stats.Polls.ContainsKey(r.Id))
+                .Select(r => string.Join(' ', [(r.FinishesAt - r.Created).TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
+                    .. stats.Polls[r.Id].StartedAt.Select(t => (t - r.Created).TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))])));
+        }
+
         return new BenchmarkResult(
             Submitted: published.Count,
             Finished: finished.Count,
@@ -191,8 +200,13 @@ public sealed class BenchmarkRun : IAsyncDisposable
 
         var published = new Dictionary<Guid, long>();
         var clock = Stopwatch.StartNew();
-        foreach (var command in commands)
+        foreach (var (command, i) in commands.Select((c, i) => (c, i)))
         {
+            if (options.PublishInterval * i - clock.Elapsed is { Ticks: > 0 } wait)
+            {
+                await Task.Delay(wait);
+            }
+
             published[command.SubmissionId] = clock.ElapsedTicks;
             await bus.Publish(command);
             publishedIds?.Enqueue(command.SubmissionId);

@@ -16,7 +16,7 @@ namespace Avatar.Contracts;
 /// <param name="Ended">Whether nothing more will happen to the flow.</param>
 /// <param name="Progress">A review's progress (0-100) as xcompute last reported it; null before its first report.</param>
 /// <param name="NextCheckAt">When the worker next asks xcompute about the flow (or checks its deadline); null once it has ended.</param>
-/// <param name="ExpectedEndAt">When the worker expects the review to end, from its progress so far; null when it cannot tell.</param>
+/// <param name="ExpectedEndAt">When the worker expects the review to end: xcompute's estimate while the review has not outlived it, else from its progress so far; null when it cannot tell.</param>
 /// <param name="Deadline">When the worker ends the flow at the latest (for a review, its timeout); null once it has ended.</param>
 /// <param name="ErrorCode">One of <see cref="AvatarErrorCodes"/>, once the flow has failed.</param>
 /// <param name="Reason">What went wrong, for people; never parse it.</param>

@@ -91,17 +91,19 @@ internal static class TaskView
             ["usable_assets"] = new JsonArray([.. task.Assets.Where(a => a.Outcome == AssetOutcome.Active).Select(Asset)]),
             ["failed_assets"] = new JsonArray([.. task.Assets.Where(a => a.Outcome != AssetOutcome.Active).Select(Asset)]),
         };
+        // How long the review ran (whole seconds) and when it ended: the task's own record, the same however late it is read.
+        var ended = task.Created + task.Duration;
         view["object"] = "seedance.avatar.asset.task";
-        view["actual_time"] = (int)elapsed.TotalSeconds;
+        view["actual_time"] = (int)Math.Round(task.Duration.TotalSeconds);
 
         if (task.Assets.All(a => a.Outcome == AssetOutcome.Active))
         {
-            Completed(view, now, result);
+            Completed(view, ended, result);
         }
         else
         {
             var someUsable = task.Assets.Any(a => a.Outcome == AssetOutcome.Active);
-            Failed(view, now, "task_failed", settings.ReviewFailureMessage ?? (someUsable ? "部分素材审核失败" : "素材审核失败"), result);
+            Failed(view, ended, "task_failed", settings.ReviewFailureMessage ?? (someUsable ? "部分素材审核失败" : "素材审核失败"), result);
         }
     }
 

@@ -23,13 +23,13 @@ public sealed class ReviewForecastTests
     private static double Wait(ReviewObservation now, ReviewObservation? previous, EstimateSpread? spread, double backoff = 4.5) =>
         ReviewForecast.Wait(Submitted, now, previous, spread, TimeSpan.FromSeconds(backoff), Floor, Ceiling).TotalSeconds;
 
-    // A record of reviews that each ran `factor` times their 20 s estimate, seen ended 0.2 s after they ended.
+    // A record of reviews that each ran `factor` times their 20 s estimate.
     private static EstimateSpread Record(params double[] factors)
     {
         var record = new EstimateRecord();
         foreach (var factor in factors)
         {
-            record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds((20 * factor) - 0.2), TimeSpan.FromSeconds((20 * factor) + 0.2));
+            record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20 * factor));
         }
 
         return record.Spread()!.Value;
@@ -100,7 +100,7 @@ public sealed class ReviewForecastTests
         var record = new EstimateRecord();
         foreach (var seconds in new[] { 10.0, 15, 20, 25, 30, 40, 50, 60 })
         {
-            record.Learn(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(seconds - 0.2), TimeSpan.FromSeconds(seconds + 0.2));
+            record.Learn(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(seconds));
         }
 
         var spread = record.Spread()!.Value;
@@ -120,7 +120,7 @@ public sealed class ReviewForecastTests
         {
             for (var i = 0; i < count; i++)
             {
-                record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds((20 * factor) - 0.2), TimeSpan.FromSeconds((20 * factor) + 0.2));
+                record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20 * factor));
             }
         }
 
@@ -159,6 +159,25 @@ public sealed class ReviewForecastTests
     }
 
     [Fact]
+    public void The_worked_examples_of_the_architecture_document_hold()
+    {
+        // docs/architecture.md, "Polling a review": a 14 s review with a constant 30 s estimate.
+        static double From(double at, double wait) => at + wait;
+        var record = new EstimateSpread(0.3, 2.1);
+        var first = From(2, Wait(At(2, 20, estimate: 30), At(0, 10), record));
+        Assert.Equal(12.5, first, precision: 6);
+        Assert.Equal(16.5, From(first, Wait(At(first, 85, estimate: 30), At(2, 20), record)), precision: 6);
+
+        // The same on a fresh instance.
+        var fresh = From(2, Wait(At(2, 20, estimate: 30), At(0, 10), spread: null));
+        Assert.Equal(10, fresh, precision: 6);
+        Assert.Equal(16, From(fresh, Wait(At(fresh, 70, estimate: 30), At(2, 20), spread: null)), precision: 6);
+
+        // Right so far, estimated_time 14.
+        Assert.Equal(14, From(2, Wait(At(2, 20, estimate: 14), At(0, 10), EstimateSpread.Exact)), precision: 6);
+    }
+
+    [Fact]
     public void The_progress_forecast_runs_at_the_rate_since_the_last_poll()
     {
         // 10 -> 30 in the first 5 s, 30 -> 50 in the next 5 s: 4 points a second, 50 to go, at 22.5 s; give or take
@@ -192,28 +211,28 @@ public sealed class ReviewForecastTests
         var record = new EstimateRecord();
         for (var i = 0; i < EstimateRecord.Proven - 1; i++)
         {
-            record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(19.8), TimeSpan.FromSeconds(20.2));
+            record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20));
         }
 
         Assert.Null(record.Spread());
-        record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(19.8), TimeSpan.FromSeconds(20.2));
+        record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20));
         Assert.NotNull(record.Spread());
     }
 
     [Fact]
-    public void The_record_counts_an_estimate_inside_the_polls_interval_as_right_and_else_compares_the_interval_s_middle()
+    public void The_record_counts_a_review_within_a_second_of_its_estimate_as_right_and_keeps_the_last_64()
     {
         var record = new EstimateRecord();
         for (var i = 0; i < EstimateRecord.Proven; i++)
         {
-            record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(24)); // 20 s lies inside
+            record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(i % 2 == 0 ? 21 : 19)); // both count whole seconds
         }
 
         Assert.Equal(EstimateSpread.Exact, record.Spread());
 
         for (var i = 0; i < EstimateRecord.Capacity; i++)
         {
-            record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(26), TimeSpan.FromSeconds(34)); // ended about 30 s
+            record.Learn(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30));
         }
 
         Assert.Equal(1.5, record.Spread()!.Value.Low, precision: 6);
@@ -250,7 +269,7 @@ public sealed class ReviewForecastTests
         for (var i = 0; i < EstimateRecord.Proven; i++)
         {
             var (ended, _) = ReviewInProgress(PollingStrategy.Adaptive, polledAt: 20.2, record);
-            ended.ReviewEnded(Submitted, TimeSpan.FromSeconds(20), lastSeenRunning: Submitted.AddSeconds(19.8));
+            ended.ReviewEnded(estimate: TimeSpan.FromSeconds(20), actual: TimeSpan.FromSeconds(20));
         }
 
         var (schedule, row) = ReviewInProgress(PollingStrategy.Adaptive, polledAt: 2, record);

@@ -47,5 +47,13 @@ public sealed class TaskSnapshotTests
         Assert.False(snapshot.IsFinished);
     }
 
+    [Theory]
+    [InlineData("""{"status":"completed","actual_time":23,"created":1764000000,"completed":1764000030}""", 23.0)] // its own account first
+    [InlineData("""{"status":"completed","created":1764000000,"completed":1764000030}""", 30.0)]
+    [InlineData("""{"status":"completed","created":1764000000}""", null)]
+    [InlineData("""{"status":"completed","actual_time":0}""", null)]
+    public void How_long_an_ended_task_ran_is_its_actual_time_else_completed_minus_created(string data, double? seconds) =>
+        Assert.Equal(seconds is { } s ? TimeSpan.FromSeconds(s) : null, TaskSnapshot.From(Parse(data)).ActualTime);
+
     internal static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
 }

@@ -220,6 +220,19 @@ public sealed class XComputeClientTests
     }
 
     [Fact]
+    public async Task A_reply_s_round_trip_counts_from_the_send_not_from_the_wait_for_a_turn()
+    {
+        // The submission's review is counted from when it was sent (SubmissionSteps): the third call of a burst waits
+        // about 2 s for its turn, then takes 0.2 s.
+        var handler = new ScriptedHandler(_ => Json(200, """{"code":200,"data":{"id":"task_5"}}"""), delay: TimeSpan.FromMilliseconds(200));
+        var client = Client(handler, maxRequestsPerSecond: 1);
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => client.SubmitAssetsAsync(new SubmitAssetsRequest("g", "default", "Video", []), default)));
+
+        Assert.All(replies, r => Assert.InRange(r.RoundTrip.TotalSeconds, 0.15, 1.5));
+    }
+
+    [Fact]
     public async Task A_call_held_back_by_a_pause_is_not_sent_and_says_so()
     {
         var calls = 0;

@@ -2,16 +2,19 @@ namespace Avatar.Worker.Scheduling;
 
 /// <summary>
 /// How far off xcompute's <c>estimated_time</c> has been on the last reviews this instance saw end: the track record
-/// adaptive polling weighs an estimate by (<see cref="ReviewForecast"/>). One per instance (a singleton), learned from
-/// its own polls; a restarted instance starts with no record and doubts every estimate until it has one again.
+/// adaptive polling weighs an estimate by (<see cref="ReviewForecast"/>). One per instance (a singleton); a restarted
+/// instance starts with no record and doubts every estimate until it has one again.
 /// </summary>
 /// <remarks>
-/// Each review that ends adds one error, the logarithm of how much longer (positive) or shorter (negative) it ran than
-/// its estimate, as far as the polls can tell: it ended between the last poll that saw it running and the one that
-/// saw it ended, so an estimate inside that interval (give or take <see cref="ReviewForecast.EstimatePrecision"/>) is
-/// counted right (0); otherwise the interval's middle is compared with it. Logarithms, because estimates are off by a
-/// factor more than by a number of seconds. Kept in memory rather than stored: it is an instance's recent
-/// experience, cheap to learn again, and every instance learns the same from the same xcompute.
+/// Each review that ends adds one error: the logarithm of how much longer (positive) or shorter (negative) it ran than
+/// its estimate, by xcompute's own account of how long it ran (<c>actual_time</c>, else <c>completed</c> minus
+/// <c>created</c>); within <see cref="Precision"/> it counts as right (0). Logarithms, because estimates are off by a
+/// factor more than by a number of seconds. Not from the worker's polls: a poll finds a review ended somewhere since the
+/// poll before, and where the estimate's band had the worker skip polls, that interval is wide enough to hide the very
+/// misses the record must see (an estimate trusted too far would keep looking right). A review without that account
+/// teaches nothing; with no account at all, the record stays empty and every estimate stays doubted. Kept in memory
+/// rather than stored: an instance's recent experience, cheap to learn again, and every instance learns the same from
+/// the same xcompute.
 /// </remarks>
 public sealed class EstimateRecord
 {
@@ -21,6 +24,9 @@ public sealed class EstimateRecord
     /// <summary>How many ended reviews it takes before the record speaks: with fewer, every estimate is doubted.</summary>
     public const int Proven = 8;
 
+    /// <summary>How far a duration may lie from its estimate and still count as right: both count whole seconds.</summary>
+    public static readonly TimeSpan Precision = TimeSpan.FromSeconds(1);
+
     /// <summary>Which errors bound the band: the 2nd and 98th percentiles (with 64 errors, the second smallest and the second largest).</summary>
     private const double Tail = 0.02;
 
@@ -29,20 +35,15 @@ public sealed class EstimateRecord
     private int count;
     private int next;
 
-    /// <summary>
-    /// Learns from a review that ended: its <paramref name="estimate"/>, and its age at the last poll that saw it running
-    /// (<paramref name="lastSeenRunning"/>, zero when none did) and at the poll that saw it ended (<paramref name="seenEnded"/>).
-    /// </summary>
-    public void Learn(TimeSpan estimate, TimeSpan lastSeenRunning, TimeSpan seenEnded)
+    /// <summary>Learns from a review that ended: its <paramref name="estimate"/>, and how long it really ran (<paramref name="actual"/>).</summary>
+    public void Learn(TimeSpan estimate, TimeSpan actual)
     {
-        if (estimate <= TimeSpan.Zero || seenEnded <= lastSeenRunning)
+        if (estimate <= TimeSpan.Zero || actual <= TimeSpan.Zero)
         {
             return;
         }
 
-        var error = lastSeenRunning < estimate + ReviewForecast.EstimatePrecision && estimate - ReviewForecast.EstimatePrecision <= seenEnded
-            ? 0
-            : Math.Log((lastSeenRunning + seenEnded) / 2 / estimate);
+        var error = (actual - estimate).Duration() <= Precision ? 0 : Math.Log(actual / estimate);
         lock (gate)
         {
             errors[next] = error;

@@ -50,7 +50,10 @@ public sealed class PollingOptions
 /// <summary>How the next poll of a review in progress is timed.</summary>
 public enum PollingStrategy
 {
-    /// <summary>At the end that xcompute's signals predict (<see cref="ReviewForecast"/>), then at least <see cref="PollingOptions.MinDelay"/> apart; backoff when the signals say nothing.</summary>
+    /// <summary>
+    /// Where xcompute's signals say the end may fall, each weighed by its track record (<see cref="ReviewForecast"/>):
+    /// at least <see cref="PollingOptions.MinDelay"/> apart, a cadence apart when the signals say nothing.
+    /// </summary>
     Adaptive,
 
     /// <summary>Exponential backoff from <see cref="PollingOptions.InitialDelay"/> to <see cref="PollingOptions.MaxDelay"/>, whatever xcompute says.</summary>

@@ -145,14 +145,14 @@ public sealed class Schedule(
     }
 
     /// <summary>
-    /// A review ended: its estimate's error goes to this instance's <see cref="EstimateRecord"/>, for the forecasts of
-    /// the reviews after it. <paramref name="lastSeenRunning"/> is the last poll that saw it still running, if any.
+    /// A review ended after <paramref name="actual"/> (xcompute's account), against its <paramref name="estimate"/>: the
+    /// error goes to this instance's <see cref="EstimateRecord"/>, for the forecasts of the reviews after it.
     /// </summary>
-    public void ReviewEnded(DateTimeOffset submittedAt, TimeSpan? estimate, DateTimeOffset? lastSeenRunning)
+    public void ReviewEnded(TimeSpan? estimate, TimeSpan? actual)
     {
-        if (estimate is { } known)
+        if (estimate is { } expected && actual is { } took)
         {
-            estimates?.Learn(known, (lastSeenRunning ?? submittedAt) - submittedAt, Now - submittedAt);
+            estimates?.Learn(expected, took);
         }
     }
 

@@ -65,7 +65,9 @@ public sealed class SubmissionSteps(
             return Reject(submission, AvatarErrorCodes.UpstreamError, "xcompute accepted the submission but returned no task id");
         }
 
-        submission.Submitted(taskId, schedule.Now);
+        // Counted from the send: xcompute starts the review (and its estimate's clock) when it receives the request, and
+        // a worker busy with a burst of submissions may resume long after the answer came back.
+        submission.Submitted(taskId, schedule.Now - reply.RoundTrip);
         submission.Schedule.PollAttempts = 0;
         logger.LogInformation("Submission {SubmissionId} is in review as task {TaskId}", submission.Id, taskId);
         return Apply(submission, task);
@@ -130,7 +132,7 @@ public sealed class SubmissionSteps(
 
         if (task.IsFinished)
         {
-            schedule.ReviewEnded(submittedAt, seen.Estimate, previous?.At);
+            schedule.ReviewEnded(seen.Estimate, task.ActualTime);
         }
 
         switch (task.Status)

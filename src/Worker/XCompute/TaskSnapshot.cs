@@ -8,6 +8,12 @@ public sealed record TaskSnapshot(string? Id, string Status, int? Progress, Json
     /// <summary><c>estimated_time</c>: how long the whole task should take, when xcompute says (a positive number of seconds).</summary>
     public TimeSpan? EstimatedTime { get; init; }
 
+    /// <summary>
+    /// How long an ended task ran, when xcompute says: <c>actual_time</c>, else <c>completed</c> minus <c>created</c>
+    /// (whole seconds either way).
+    /// </summary>
+    public TimeSpan? ActualTime { get; init; }
+
     public const string Completed = "completed";
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
@@ -15,9 +21,9 @@ public sealed record TaskSnapshot(string? Id, string Status, int? Progress, Json
     public static TaskSnapshot From(JsonElement data)
     {
         var error = data.Find("error");
-        var estimate = data.Find("estimated_time") is { ValueKind: JsonValueKind.Number } seconds && seconds.TryGetDouble(out var value) && value > 0 && value < 86_400
-            ? TimeSpan.FromSeconds(value)
-            : (TimeSpan?)null;
+        var estimate = Seconds(data, "estimated_time");
+        var actual = Seconds(data, "actual_time")
+            ?? (Seconds(data, "completed") is { } completed && Seconds(data, "created") is { } created && completed >= created ? completed - created : null);
         return new TaskSnapshot(
             Id: data.String("id", "task_id"),
             Status: data.String("status")?.ToLowerInvariant() ?? "unknown",
@@ -33,8 +39,15 @@ public sealed record TaskSnapshot(string? Id, string Status, int? Progress, Json
             })
         {
             EstimatedTime = estimate,
+            ActualTime = actual,
         };
     }
+
+    // A positive number of seconds (a duration under a day, or unix seconds), else null.
+    private static TimeSpan? Seconds(JsonElement data, string name) =>
+        data.Find(name) is { ValueKind: JsonValueKind.Number } number && number.TryGetDouble(out var value) && value > 0 && (value < 86_400 || name is "created" or "completed")
+            ? TimeSpan.FromSeconds(value)
+            : null;
 
     public bool IsFinished => Status is Completed or Failed or Cancelled;
 

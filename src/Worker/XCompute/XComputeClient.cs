@@ -70,7 +70,7 @@ public sealed class XComputeClient(
             logger.LogDebug(
                 "xcompute {Operation} answered {StatusCode} in {ElapsedMs} ms",
                 operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return Read(response, body, secret);
+            return Read(response, body, secret) with { RoundTrip = Stopwatch.GetElapsedTime(started) };
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && TransportFailure(exception) is { } failure)
         {

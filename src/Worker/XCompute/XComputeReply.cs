@@ -9,6 +9,9 @@ public readonly record struct XComputeReply(JsonElement Data, XComputeFailure? F
     [MemberNotNullWhen(false, nameof(Failure))]
     public bool Succeeded => Failure is null;
 
+    /// <summary>How long the call took, from sending the request to reading the whole answer (zero when it was never sent).</summary>
+    public TimeSpan RoundTrip { get; init; }
+
     public static XComputeReply Success(JsonElement data) => new(data, null);
 
     public static XComputeReply Failed(XComputeFailure failure) => new(default, failure);
