@@ -108,13 +108,18 @@ public sealed class ReviewForecastTests
         Assert.Equal(2, spread.High, precision: 6);
 
         Assert.Equal(4, Wait(At(12, 70, estimate: 30), At(8, 50), spread), precision: 6);
+
+        // A record this loose cannot hold a poll back long: before the band, a cadence and a half at most.
+        Assert.False(spread.IsTight);
+        Assert.Equal(6, Wait(At(2, null, estimate: 30), previous: null, spread), precision: 6);
     }
 
     [Fact]
     public void An_estimate_right_for_most_reviews_and_wrong_for_some_is_trusted_as_far_as_its_worst_recent_miss()
     {
         // 60 reviews to the second, 4 that took twice their estimate: the 98th percentile is a miss, so the band runs to
-        // 40.5 s and polls in it are a cadence apart; once the 4 misses are among the oldest 64, the band is tight again.
+        // 40.5 s, polls in it are a cadence apart, and the loose record holds no poll back long; once the 4 misses are
+        // older than the last 64, the record is tight again.
         var record = new EstimateRecord();
         void Learn(int count, double factor)
         {
@@ -128,6 +133,8 @@ public sealed class ReviewForecastTests
         Learn(4, 2.0);
         Assert.Equal(1, record.Spread()!.Value.Low, precision: 6);
         Assert.Equal(2, record.Spread()!.Value.High, precision: 6);
+        Assert.False(record.Spread()!.Value.IsTight);
+        Assert.Equal(6, Wait(At(2, null, estimate: 20), previous: null, record.Spread()), precision: 6); // not 17.5 s: loose
         Assert.Equal(4, Wait(At(21, 90, estimate: 20), At(17, 70), record.Spread()), precision: 6);
 
         Learn(64, 1.0);
@@ -165,8 +172,8 @@ public sealed class ReviewForecastTests
         static double From(double at, double wait) => at + wait;
         var record = new EstimateSpread(0.3, 2.1);
         var first = From(2, Wait(At(2, 20, estimate: 30), At(0, 10), record));
-        Assert.Equal(12.5, first, precision: 6);
-        Assert.Equal(16.5, From(first, Wait(At(first, 85, estimate: 30), At(2, 20), record)), precision: 6);
+        Assert.Equal(10, first, precision: 6);
+        Assert.Equal(14, From(first, Wait(At(first, 70, estimate: 30), At(2, 20), record)), precision: 6);
 
         // The same on a fresh instance.
         var fresh = From(2, Wait(At(2, 20, estimate: 30), At(0, 10), spread: null));

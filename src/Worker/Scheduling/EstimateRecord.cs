@@ -82,6 +82,15 @@ public sealed class EstimateRecord
 /// </summary>
 public readonly record struct EstimateSpread(double Low, double High)
 {
+    /// <summary>
+    /// The most the factors may differ, top over bottom, for the record to be tight: then a poll waits for the band of
+    /// an estimate however far off (<see cref="ReviewForecast"/>). A looser record still shapes the band.
+    /// </summary>
+    public const double TightRatio = 1.25;
+
+    /// <summary>Whether recent estimates were off by nearly the same factor (<see cref="TightRatio"/>): right, or consistently early or late.</summary>
+    public bool IsTight => High <= Low * TightRatio;
+
     /// <summary>An estimate that has been right to the second so far.</summary>
     public static readonly EstimateSpread Exact = new(1, 1);
 }

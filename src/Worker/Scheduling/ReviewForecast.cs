@@ -24,11 +24,12 @@ public readonly record struct ReviewObservation(DateTimeOffset At, int? Progress
 /// <item><b>The estimate, weighed by its record.</b> xcompute's <c>estimated_time</c> puts the end in a band: from the
 /// submission plus the estimate times the smallest factor by which recent reviews ran off their estimates, to the same
 /// with the largest (<see cref="EstimateRecord"/>), widened by <see cref="EstimatePrecision"/> (it counts whole
-/// seconds). Before the band, the review is not polled; inside it, polls are half the band's width apart (at least
-/// the floor, at most the cadence), the first one that far into the band. An estimate without a record yet (a fresh
-/// instance) is taken at its word for the band (the estimate alone), but a poll waits for it no more than
-/// <see cref="DoubtedSkip"/> cadences. Once the review outlives the band, this task's estimate was wrong and is
-/// ignored.</item>
+/// seconds). Inside the band, polls are half its width apart (at least the floor, at most the cadence), the first one
+/// that far into it. Before the band, the review is not polled, if the record is tight
+/// (<see cref="EstimateSpread.IsTight"/>); an estimate with a loose record, or none yet (a fresh instance: the band is
+/// then the estimate alone), holds a poll back no more than <see cref="DoubtedSkip"/> cadences, since a review that
+/// ends before a band it was not polled in is found as late as the skip was long. Once the review outlives the band,
+/// this task's estimate was wrong and is ignored.</item>
 /// <item><b>The progress.</b> The points still to go at the rate seen since the previous poll (or since the
 /// submission, on a plateau) predict an end, good to <see cref="ProgressUncertainty"/> of the review's age either
 /// side. While even the early side of that lies ahead, the poll may wait for it, up to <see cref="ProgressSkip"/>
@@ -64,7 +65,7 @@ public static class ReviewForecast
     /// <summary>The most cadences a poll waits for the early side of the progress's forecast.</summary>
     public const double ProgressSkip = 2;
 
-    /// <summary>The most cadences a poll waits for the band of an estimate that has no record yet.</summary>
+    /// <summary>The most cadences a poll waits for the band of an estimate whose record is loose, or not yet kept.</summary>
     public const double DoubtedSkip = 1.5;
 
     /// <summary>
@@ -88,7 +89,7 @@ public static class ReviewForecast
             {
                 var step = Max(floor, Min((end - start) / 2, cadence));
                 var aim = now.At < start ? start + step : now.At + step;
-                next = spread is null ? Min(aim, now.At + (cadence * DoubtedSkip)) : aim;
+                next = spread is { IsTight: true } ? aim : Min(aim, now.At + (cadence * DoubtedSkip));
                 limit = end;
             }
         }
