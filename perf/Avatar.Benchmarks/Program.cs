@@ -3,7 +3,7 @@
 //        ./bench.sh --workers 1,2,4 --latency-ms 200   (scale-out: the same workload once per worker count, in one run)
 //        ./bench.sh --claim-rows 10000   (the dispatcher's claim statement with that many open rows)
 //        ./bench.sh --baseline [--submissions 2000] [--warm-up 12] [--rounds 5] [--review-seconds 0]   (one worker beside bare MassTransit's three hops, batches alternating)
-//        ./bench.sh --compare-polling [--submissions 300] [--noisy-progress false] [--estimates exact,error-0.5,constant-30s,none] [--strategies fixed-3s,adaptive]
+//        ./bench.sh --compare-polling [--submissions 200] [--noisy-progress false] [--estimates exact,error-0.5,constant-30s,none] [--strategies fixed-3s,adaptive]
 //        ./bench.sh --stack-floor [--starts 3]   (the memory the fixed libraries hold once started, layer by layer, beside the worker's)
 using System.Globalization;
 using Avatar.Benchmarks;

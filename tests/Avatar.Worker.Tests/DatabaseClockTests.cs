@@ -25,6 +25,18 @@ public sealed class DatabaseClockTests
     }
 
     [Fact]
+    public void A_reading_is_dated_from_when_it_was_asked_for_not_from_its_answer()
+    {
+        // now() is when the statement's transaction began; the answer came back 1.5 s later (a busy process).
+        var databaseClock = new DatabaseClock(clock);
+        var asked = clock.GetTimestamp();
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+
+        Assert.Equal(Database.AddSeconds(1.5), databaseClock.Remember(Database, asked));
+        Assert.Equal(Database.AddSeconds(1.5), databaseClock.Recent());
+    }
+
+    [Fact]
     public void A_reading_older_than_its_maximum_age_is_read_again()
     {
         var databaseClock = new DatabaseClock(clock);

@@ -149,6 +149,14 @@ public sealed class ReviewForecastTests
     }
 
     [Fact]
+    public void Just_past_its_band_a_review_is_still_polled_at_the_band_s_pace()
+    {
+        // The worker's time for a review and xcompute's may differ a little: within a second past the band, the half
+        // second step goes on.
+        Assert.Equal(0.5, Wait(At(20.8, 95, estimate: 20), At(20.3, 95), EstimateSpread.Exact), precision: 6);
+    }
+
+    [Fact]
     public void Progress_that_puts_the_end_far_off_skips_polls_up_to_two_cadences()
     {
         // 10 -> 14 in 4 s: 1 point a second, 86 to go; give or take half the age, the end is surely not before 88 s.

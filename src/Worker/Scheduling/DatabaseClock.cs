@@ -25,11 +25,18 @@ public sealed class DatabaseClock(TimeProvider clock)
         return elapsed <= MaxAge ? reading.DatabaseTime + elapsed : null;
     }
 
-    /// <summary>Keeps <paramref name="databaseTime"/>, just read from the database, and returns it.</summary>
-    public DateTimeOffset Remember(DateTimeOffset databaseTime)
+    /// <summary>
+    /// Keeps <paramref name="databaseTime"/>, read from the database by a statement sent at <paramref name="askedAt"/>
+    /// (this process's <see cref="TimeProvider.GetTimestamp"/>; now when not given), and returns what the database's
+    /// time is now. PostgreSQL's <c>now()</c> is when the statement's transaction began, so the reading is dated from
+    /// when it was asked for: dated from the answer, it would lag by however long the answer took to come back and this
+    /// process to resume (a second and more on a busy machine), and every poll would fall due that much early.
+    /// </summary>
+    public DateTimeOffset Remember(DateTimeOffset databaseTime, long? askedAt = null)
     {
-        Volatile.Write(ref last, new Reading(databaseTime, clock.GetTimestamp()));
-        return databaseTime;
+        var reading = new Reading(databaseTime, askedAt ?? clock.GetTimestamp());
+        Volatile.Write(ref last, reading);
+        return databaseTime + clock.GetElapsedTime(reading.TakenAt);
     }
 
     private sealed record Reading(DateTimeOffset DatabaseTime, long TakenAt);

@@ -28,8 +28,8 @@ public readonly record struct ReviewObservation(DateTimeOffset At, int? Progress
 /// that far into it. Before the band, the review is not polled, if the record is tight
 /// (<see cref="EstimateSpread.IsTight"/>); an estimate with a loose record, or none yet (a fresh instance: the band is
 /// then the estimate alone), holds a poll back no more than <see cref="DoubtedSkip"/> cadences, since a review that
-/// ends before a band it was not polled in is found as late as the skip was long. Once the review outlives the band,
-/// this task's estimate was wrong and is ignored.</item>
+/// ends before a band it was not polled in is found as late as the skip was long. Once the review outlives the band
+/// by <see cref="OverrunGrace"/>, this task's estimate was wrong and is ignored.</item>
 /// <item><b>The progress.</b> The points still to go at the rate seen since the previous poll (or since the
 /// submission, on a plateau) predict an end, good to <see cref="ProgressUncertainty"/> of the review's age either
 /// side. While even the early side of that lies ahead, the poll may wait for it, up to <see cref="ProgressSkip"/>
@@ -45,6 +45,12 @@ public static class ReviewForecast
 {
     /// <summary>How far the real end may lie from <c>estimated_time</c> when the estimate is right: it counts whole seconds.</summary>
     public static readonly TimeSpan EstimatePrecision = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long past its band a review is still polled at the band's pace before its estimate is taken for wrong: the
+    /// worker's time for the review and xcompute's can differ by a little (the submit's way there, a busy machine).
+    /// </summary>
+    public static readonly TimeSpan OverrunGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>Where progress starts: the submit's answer says 10.</summary>
     public const int StartProgress = 10;
@@ -85,7 +91,7 @@ public static class ReviewForecast
         if (now.Estimate is { } estimate && estimate > TimeSpan.Zero)
         {
             var (start, end) = EstimateBand(submittedAt, estimate, spread);
-            if (now.At < end)
+            if (now.At < end + OverrunGrace)
             {
                 var step = Max(floor, Min((end - start) / 2, cadence));
                 var aim = now.At < start ? start + step : now.At + step;

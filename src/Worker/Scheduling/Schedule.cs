@@ -41,8 +41,17 @@ public sealed class Schedule(
     /// Sets <see cref="Now"/> from the database's clock: the process's recent reading (<see cref="DatabaseClock"/>), or a
     /// fresh one when there is none.
     /// </summary>
-    public async Task SyncAsync(CancellationToken cancellationToken) =>
-        Anchor(databaseClock.Recent() ?? databaseClock.Remember(await db.NowAsync(cancellationToken)));
+    public async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        if (databaseClock.Recent() is { } recent)
+        {
+            Anchor(recent);
+            return;
+        }
+
+        var asked = clock.GetTimestamp();
+        Anchor(databaseClock.Remember(await db.NowAsync(cancellationToken), asked));
+    }
 
     internal void Anchor(DateTimeOffset databaseNow)
     {
@@ -57,13 +66,14 @@ public sealed class Schedule(
     public async Task<TRow?> HoldAsync<TRow>(Guid id, Guid claim, CancellationToken cancellationToken)
         where TRow : class, IScheduled
     {
+        var asked = clock.GetTimestamp();
         if (await db.HoldAsync<TRow>(id, claim, Guid.NewGuid(), polling.Lease, cancellationToken) is not { } row)
         {
             return null;
         }
 
         // The hold set NextPollAt to the database's now() plus the lease: the row tells the database's time.
-        Anchor(databaseClock.Remember(row.Schedule.NextPollAt!.Value - polling.Lease));
+        Anchor(databaseClock.Remember(row.Schedule.NextPollAt!.Value - polling.Lease, asked));
         return row;
     }
 
