@@ -92,6 +92,25 @@ public sealed class BenchmarkRun : IAsyncDisposable
         client = await Harness.StartOtherServicesAsync(broker ?? services, events);
     }
 
+    /// <summary>
+    /// Publishes <paramref name="count"/> submissions of a group of their own, not measured, and waits
+    /// <paramref name="settle"/>: a worker process just started compiles its code on its first messages, and the first
+    /// measured reviews would otherwise wait seconds for their first polls. They may still be under way when the measured
+    /// batch starts; its figures count its own group only.
+    /// </summary>
+    public async Task WarmUpAsync(int count, TimeSpan settle)
+    {
+        var groupId = await Simulator.MintVerifiedGroupAsync(connectionString!);
+        var bus = client.Services.GetRequiredService<IBus>();
+        for (var i = 0; i < count; i++)
+        {
+            await bus.Publish(new SubmitAvatarAssets(
+                Guid.NewGuid(), groupId, [new AvatarAssetSource($"https://cdn.example/warm-up/{i}/front.mp4", "front")]));
+        }
+
+        await Task.Delay(settle);
+    }
+
     /// <summary>Publishes a measured batch of <see cref="BenchmarkOptions.Submissions"/> and waits for its outcomes; may be called again for another batch.</summary>
     public async Task<BenchmarkResult> ExecuteAsync()
     {

@@ -100,6 +100,7 @@ internal static class PollingComparison
                     },
                 };
                 await using var run = await BenchmarkRun.StartAsync(options);
+                await run.WarmUpAsync(20, TimeSpan.FromSeconds(10));
                 return (s.Name, Result: await run.ExecuteAsync());
             }).ToList();
 
