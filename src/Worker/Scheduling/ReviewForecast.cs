@@ -38,8 +38,7 @@ public readonly record struct ReviewObservation(DateTimeOffset At, int? Progress
 /// The next poll is where the estimate's band puts it, else a cadence's step; then later if the progress's early side
 /// says so. Each signal moves a poll later only where the end surely does not fall yet by its own record, and by a
 /// bounded amount where it has none: so a wrong estimate, or a burst of progress, costs at most that bounded lateness,
-/// and no signal at all leaves polls a cadence apart. A worked example: docs/benchmarks.md, "How adaptive
-/// polling decides".
+/// and no signal at all leaves polls a cadence apart. Worked examples: docs/architecture.md, "Polling a review".
 /// </summary>
 public static class ReviewForecast
 {

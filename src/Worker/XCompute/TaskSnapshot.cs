@@ -23,7 +23,9 @@ public sealed record TaskSnapshot(string? Id, string Status, int? Progress, Json
         var error = data.Find("error");
         var estimate = Seconds(data, "estimated_time");
         var actual = Seconds(data, "actual_time")
-            ?? (Seconds(data, "completed") is { } completed && Seconds(data, "created") is { } created && completed >= created ? completed - created : null);
+            ?? (Seconds(data, "completed", UnixTime) is { } completed && Seconds(data, "created", UnixTime) is { } created && completed >= created
+                ? completed - created
+                : null);
         return new TaskSnapshot(
             Id: data.String("id", "task_id"),
             Status: data.String("status")?.ToLowerInvariant() ?? "unknown",
@@ -43,9 +45,11 @@ public sealed record TaskSnapshot(string? Id, string Status, int? Progress, Json
         };
     }
 
-    // A positive number of seconds (a duration under a day, or unix seconds), else null.
-    private static TimeSpan? Seconds(JsonElement data, string name) =>
-        data.Find(name) is { ValueKind: JsonValueKind.Number } number && number.TryGetDouble(out var value) && value > 0 && (value < 86_400 || name is "created" or "completed")
+    private const double UnixTime = double.MaxValue;
+
+    // A positive number of seconds below `limit` (a day for a duration; UnixTime for a moment), else null.
+    private static TimeSpan? Seconds(JsonElement data, string name, double limit = 86_400) =>
+        data.Find(name) is { ValueKind: JsonValueKind.Number } number && number.TryGetDouble(out var value) && value > 0 && value < limit
             ? TimeSpan.FromSeconds(value)
             : null;
 
